@@ -1,0 +1,191 @@
+from django import forms
+from django.contrib import admin
+from django.db.models import Prefetch
+from django.utils.text import Truncator
+
+from recommendations.models import AuditDimension, Owner, ProgressUpdate, Recommendation, Status
+from recommendations.services import progress_update_create
+
+
+@admin.register(Owner)
+class OwnerAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "abbreviation", "council_area", "all_cpps"]
+    list_filter = ["kind", "all_cpps"]
+    search_fields = ["name", "abbreviation", "former_names", "council_area"]
+    prepopulated_fields = {"slug": ["name"]}
+    filter_horizontal = ["officers"]
+
+
+@admin.register(AuditDimension)
+class AuditDimensionAdmin(admin.ModelAdmin):
+    list_display = ["name", "position"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class RecommendationInline(admin.StackedInline):
+    """Recommendations of a report, edited on the report's page."""
+
+    model = Recommendation
+    extra = 0
+    fields = ["number", "theme", "text", "owners", "audit_dimensions", "carries_forward"]
+    autocomplete_fields = ["owners", "carries_forward"]
+    filter_horizontal = ["audit_dimensions"]
+    ordering = ["number"]
+    show_change_link = True
+    formfield_overrides = {}
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "text":
+            kwargs["widget"] = forms.Textarea(attrs={"rows": 4, "cols": 90})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+class ProgressUpdateInline(admin.TabularInline):
+    """Progress history on a recommendation's page: read-only, newest first."""
+
+    model = ProgressUpdate
+    fk_name = "recommendation"
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    fields = ["assessed", "rag", "part", "summary_excerpt", "evidence_refs", "published_in", "concerns", "author"]
+    readonly_fields = fields
+    ordering = ["-assessed_on", "-created", "-id"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("published_in", "concerns", "author")
+
+    @admin.display(description="Date assessed")
+    def assessed(self, obj):
+        return obj.assessed_display
+
+    @admin.display(description="Summary")
+    def summary_excerpt(self, obj):
+        return Truncator(obj.summary).chars(240)
+
+    @admin.display(description="Evidence")
+    def evidence_refs(self, obj):
+        return "; ".join(obj.evidence_display)
+
+
+class StatusFilter(admin.SimpleListFilter):
+    title = "current status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return Status.choices
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(status=self.value())
+        return queryset
+
+
+@admin.register(Recommendation)
+class RecommendationAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "excerpt", "owner_names", "status_display", "last_assessed", "update_count"]
+    list_display_links = ["__str__", "excerpt"]
+    list_filter = [StatusFilter, "report", "owners__kind", "audit_dimensions", "theme"]
+    search_fields = ["text", "theme", "report__title", "owners__name"]
+    autocomplete_fields = ["report", "owners", "carries_forward"]
+    filter_horizontal = ["audit_dimensions"]
+    readonly_fields = ["status_display", "last_assessed", "update_count"]
+    fieldsets = [
+        (None, {"fields": ["report", "number", "theme", "text"]}),
+        ("Addressed to", {"fields": ["owners", "audit_dimensions", "carries_forward"]}),
+        (
+            "Current status (from the latest progress update)",
+            {"fields": ["status_display", "last_assessed", "update_count"]},
+        ),
+    ]
+    inlines = [ProgressUpdateInline]
+    list_select_related = ["report"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(Prefetch("owners", queryset=Owner.objects.only("id", "name")))
+        )
+
+    @admin.display(description="Recommendation")
+    def excerpt(self, obj):
+        return Truncator(obj.text).chars(120)
+
+    @admin.display(description="Owners")
+    def owner_names(self, obj):
+        return ", ".join(o.name for o in obj.owners.all())
+
+    @admin.display(description="Current status", ordering="status")
+    def status_display(self, obj):
+        return obj.status_label
+
+    @admin.display(description="Last assessed", ordering="status_date")
+    def last_assessed(self, obj):
+        return obj.status_date_display or "—"
+
+
+class ProgressUpdateAdminForm(forms.ModelForm):
+    class Meta:
+        model = ProgressUpdate
+        fields = [
+            "recommendation",
+            "assessed_on",
+            "assessed_precision",
+            "rag",
+            "part",
+            "summary",
+            "evidence",
+            "published_in",
+            "concerns",
+            "corrects",
+        ]
+
+
+@admin.register(ProgressUpdate)
+class ProgressUpdateAdmin(admin.ModelAdmin):
+    """History is append-only: updates can be added (through the service) and viewed, never changed or deleted."""
+
+    form = ProgressUpdateAdminForm
+    list_display = ["recommendation", "assessed", "rag", "part", "published_in", "concerns", "author", "created"]
+    list_filter = ["rag", "published_in", "concerns", ("assessed_on", admin.DateFieldListFilter)]
+    search_fields = ["summary", "part", "recommendation__text"]
+    autocomplete_fields = ["recommendation", "published_in", "concerns", "corrects"]
+    list_select_related = ["recommendation__report", "published_in", "concerns", "author"]
+    date_hierarchy = "assessed_on"
+
+    def has_change_permission(self, request, obj=None):
+        # The change view is shown read-only: history is never rewritten.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Date assessed", ordering="assessed_on")
+    def assessed(self, obj):
+        return obj.assessed_display
+
+    def save_model(self, request, obj, form, change):
+        created = progress_update_create(
+            recommendation=obj.recommendation,
+            rag=obj.rag,
+            summary=obj.summary,
+            assessed_on=obj.assessed_on,
+            assessed_precision=obj.assessed_precision,
+            evidence=obj.evidence or [],
+            part=obj.part,
+            published_in=obj.published_in,
+            concerns=obj.concerns,
+            corrects=obj.corrects,
+            author=request.user,
+        )
+        obj.pk = created.pk
+        obj.author = created.author
+        obj.created = created.created

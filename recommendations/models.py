@@ -1,0 +1,331 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from tracker.dates import DatePrecision, format_partial_date, period_end, period_start
+
+
+class Status(models.IntegerChoices):
+    """RAG status, numbered in order of severity so that sorting by it is meaningful.
+
+    A progress update carries one of the first four; a recommendation's current
+    status is its latest update's rating, or NEVER_ASSESSED when it has none.
+    """
+
+    RED = 1, "Red"
+    AMBER = 2, "Amber"
+    GREEN = 3, "Green"
+    NOT_RATED = 4, "Not rated"
+    NEVER_ASSESSED = 5, "Never assessed"
+
+    @property
+    def slug(self) -> str:
+        return self.name.lower().replace("_", "-")
+
+    @classmethod
+    def from_slug(cls, value: str) -> "Status":
+        return cls[value.strip().upper().replace("-", "_").replace(" ", "_")]
+
+
+RATINGS = [Status.RED, Status.AMBER, Status.GREEN, Status.NOT_RATED]
+RATING_VALUES = [s.value for s in RATINGS]
+
+
+class OwnerKind(models.TextChoices):
+    NATIONAL_GOVERNMENT = "national_government", "National government"
+    LOCAL_GOVERNMENT_BODY = "local_government_body", "Local government body"
+    IMPROVEMENT_BODY = "improvement_body", "Improvement body"
+    NATIONAL_GROUP = "national_group", "National group"
+    CPP = "cpp", "Community Planning Partnership"
+    OTHER_PARTNER = "other_partner", "Other partner"
+
+
+class Owner(models.Model):
+    """An organisation a recommendation is addressed to.
+
+    Former names are the same owner (the Scottish Executive became the Scottish
+    Government in 2007). One owner, flagged ``all_cpps``, stands for every
+    Community Planning Partnership: a recommendation addressed to "CPPs" is
+    addressed to each of the 32.
+    """
+
+    Kind = OwnerKind
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=120, unique=True)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    abbreviation = models.CharField(max_length=30, blank=True)
+    former_names = models.TextField(blank=True, help_text="One per line. Matched like the current name.")
+    description = models.TextField(blank=True)
+    council_area = models.CharField(max_length=100, blank=True, help_text="For a single CPP.")
+    all_cpps = models.BooleanField(
+        "stands for all CPPs",
+        default=False,
+        help_text="A recommendation addressed to this owner is addressed to every CPP.",
+    )
+    officers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="organisations", blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(kind__in=OwnerKind.values), name="owner_kind_valid"),
+            models.UniqueConstraint(fields=["all_cpps"], condition=models.Q(all_cpps=True), name="owner_one_all_cpps"),
+            models.CheckConstraint(
+                condition=models.Q(all_cpps=False) | models.Q(kind="cpp"), name="owner_all_cpps_is_cpp"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def former_name_list(self) -> list[str]:
+        return [line.strip() for line in self.former_names.splitlines() if line.strip()]
+
+    def clean(self) -> None:
+        if self.all_cpps and self.kind != self.Kind.CPP:
+            raise ValidationError({"all_cpps": "Only a Community Planning Partnership owner can stand for all CPPs."})
+
+
+class AuditDimension(models.Model):
+    """One of the audit dimensions of the Code of Audit Practice."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=60, unique=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RecommendationQuerySet(models.QuerySet):
+    def for_report(self, report):
+        return self.filter(report=report)
+
+    def with_owners(self):
+        return self.prefetch_related("owners")
+
+    def with_report(self):
+        return self.select_related("report")
+
+
+class Recommendation(models.Model):
+    report = models.ForeignKey("reports.Report", on_delete=models.PROTECT, related_name="recommendations")
+    number = models.PositiveIntegerField(help_text="Order within the report, from 1.")
+    theme = models.CharField(max_length=200, blank=True, help_text="The section heading it sits under.")
+    text = models.TextField(help_text="Plain text; bullets as lines starting “- ”.")
+    owners = models.ManyToManyField(Owner, related_name="recommendations")
+    audit_dimensions = models.ManyToManyField(AuditDimension, related_name="recommendations", blank=True)
+    carries_forward = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        related_name="carried_forward_by",
+        blank=True,
+        help_text="Earlier recommendations this one carries forward.",
+    )
+
+    # Current status: denormalised from the latest progress update by
+    # recommendations.services (the only writer), so that tables filter and
+    # sort on it without a per-row subquery.
+    status = models.PositiveSmallIntegerField(choices=Status.choices, default=Status.NEVER_ASSESSED, editable=False)
+    status_date = models.DateField(null=True, blank=True, editable=False)
+    status_date_precision = models.CharField(
+        max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY, editable=False
+    )
+    update_count = models.PositiveIntegerField(default=0, editable=False)
+
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+
+    objects = RecommendationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["report__published", "report__title", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "number"], name="recommendation_unique_number_per_report"),
+            models.CheckConstraint(condition=models.Q(number__gte=1), name="recommendation_number_positive"),
+            models.CheckConstraint(condition=models.Q(status__in=Status.values), name="recommendation_status_valid"),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(status=Status.NEVER_ASSESSED, status_date__isnull=True, update_count=0)
+                    | (
+                        ~models.Q(status=Status.NEVER_ASSESSED)
+                        & models.Q(status_date__isnull=False, update_count__gte=1)
+                    )
+                ),
+                name="recommendation_status_consistent",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "status_date"], name="rec_status_idx"),
+            models.Index(fields=["status_date"], name="rec_status_date_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report} – recommendation {self.number}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("recommendations:detail", args=[self.pk])
+
+    @property
+    def status_label(self) -> str:
+        return Status(self.status).label
+
+    @property
+    def status_date_display(self) -> str:
+        return format_partial_date(self.status_date, self.status_date_precision)
+
+    def clean(self) -> None:
+        if self.text and not self.text.strip():
+            raise ValidationError({"text": "The recommendation text cannot be blank."})
+
+
+class ProgressUpdate(models.Model):
+    """An assessment of progress on a recommendation. Append-only: a fact that happened.
+
+    A correction is a new update that names the update it corrects.
+    """
+
+    recommendation = models.ForeignKey(Recommendation, on_delete=models.PROTECT, related_name="updates")
+    assessed_on = models.DateField("date assessed")
+    assessed_precision = models.CharField(max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY)
+    rag = models.PositiveSmallIntegerField(
+        "RAG rating",
+        choices=[(s.value, s.label) for s in RATINGS],
+        help_text="“Not rated” for a narrative-only assessment.",
+    )
+    part = models.CharField(
+        max_length=200, blank=True, help_text="The part of the recommendation this rates, when only one part."
+    )
+    summary = models.TextField()
+    evidence = models.JSONField(
+        "evidence references",
+        default=list,
+        blank=True,
+        help_text='A list of {"section": "", "paragraphs": ["23"], "page": 14}.',
+    )
+    published_in = models.ForeignKey(
+        "reports.Report",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="published_updates",
+        help_text="The publication this assessment was published in.",
+    )
+    concerns = models.ForeignKey(
+        Owner,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="local_responses",
+        help_text="The organisation a local response concerns.",
+    )
+    corrects = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrected_by")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="progress_updates",
+        help_text="Empty for imported history.",
+    )
+    source_key = models.CharField(
+        max_length=120,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Stable key of a seeded or imported assessment, so loading it twice adds nothing.",
+    )
+    created = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-assessed_on", "-created", "-id"]
+        get_latest_by = ["assessed_on", "created", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(rag__in=RATING_VALUES), name="update_rag_valid"),
+            models.CheckConstraint(
+                condition=models.Q(assessed_precision__in=DatePrecision.values),
+                name="update_assessed_precision_valid",
+            ),
+            models.CheckConstraint(condition=~models.Q(corrects=models.F("pk")), name="update_not_correct_itself"),
+        ]
+        indexes = [
+            models.Index(fields=["recommendation", "assessed_on", "created", "id"], name="update_latest_idx"),
+            models.Index(fields=["assessed_on"], name="update_assessed_on_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rag_label} on {self.assessed_display} for {self.recommendation}"
+
+    @property
+    def rag_label(self) -> str:
+        return Status(self.rag).label
+
+    @property
+    def assessed_display(self) -> str:
+        return format_partial_date(self.assessed_on, self.assessed_precision)
+
+    @property
+    def evidence_display(self) -> list[str]:
+        return [format_evidence(ref) for ref in self.evidence or []]
+
+    def clean(self) -> None:
+        errors = {}
+        if self.summary is not None and not self.summary.strip():
+            errors["summary"] = "Say what the assessment found."
+        try:
+            validate_evidence(self.evidence)
+        except ValidationError as exc:
+            errors["evidence"] = exc.messages
+        if self.assessed_on and self.recommendation_id:
+            report = self.recommendation.report
+            latest_possible = period_end(self.assessed_on, self.assessed_precision)
+            if latest_possible < period_start(report.published, report.published_precision):
+                errors["assessed_on"] = (
+                    f"An assessment cannot be dated before its report was published ({report.published_display})."
+                )
+            if period_start(self.assessed_on, self.assessed_precision) > timezone.localdate():
+                errors["assessed_on"] = "An assessment cannot be dated in the future."
+        if self.corrects_id and self.recommendation_id and self.corrects.recommendation_id != self.recommendation_id:
+            errors["corrects"] = "A correction must concern the same recommendation."
+        if errors:
+            raise ValidationError(errors)
+
+
+def validate_evidence(value) -> None:
+    """Evidence is a list of {"section": str, "paragraphs": [str], "page": int | None}."""
+    if not isinstance(value, list):
+        raise ValidationError("Evidence references must be a list.")
+    for ref in value:
+        if not isinstance(ref, dict) or set(ref) - {"section", "paragraphs", "page"}:
+            raise ValidationError("Each evidence reference has only a section, paragraphs and a page.")
+        section, paragraphs, page = ref.get("section", ""), ref.get("paragraphs", []), ref.get("page")
+        if not isinstance(section, str) or not isinstance(paragraphs, list):
+            raise ValidationError("An evidence reference's section is text and its paragraphs a list.")
+        if not all(isinstance(p, str) and p.strip() for p in paragraphs):
+            raise ValidationError("Paragraph numbers must be non-empty text.")
+        if page is not None and (not isinstance(page, int) or isinstance(page, bool) or page < 1):
+            raise ValidationError("A page number must be a whole number from 1.")
+        if not (section.strip() or paragraphs or page):
+            raise ValidationError("An evidence reference needs a section, a paragraph or a page.")
+
+
+def format_evidence(ref: dict) -> str:
+    """ "Paragraphs 23 and 24, page 14", "Key message, page 10", "Page 15"."""
+    parts = []
+    section, paragraphs, page = ref.get("section", ""), ref.get("paragraphs", []), ref.get("page")
+    if section:
+        parts.append(section)
+    if paragraphs:
+        word = "Paragraph" if len(paragraphs) == 1 else "Paragraphs"
+        joined = paragraphs[0] if len(paragraphs) == 1 else ", ".join(paragraphs[:-1]) + " and " + paragraphs[-1]
+        parts.append(f"{word} {joined}" if not parts else f"{word.lower()} {joined}")
+    if page:
+        parts.append(f"page {page}" if parts else f"Page {page}")
+    return ", ".join(parts)

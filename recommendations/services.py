@@ -1,0 +1,85 @@
+"""Writes. One function per action, each atomic.
+
+``progress_update_create`` is the only code that creates progress updates, and
+the only code that writes a recommendation's current status.
+"""
+
+import datetime
+from collections.abc import Sequence
+
+from django.db import transaction
+
+from recommendations.models import ProgressUpdate, Recommendation, Status
+from tracker.dates import DatePrecision
+
+
+@transaction.atomic
+def progress_update_create(
+    *,
+    recommendation: Recommendation,
+    rag: int,
+    summary: str,
+    assessed_on: datetime.date,
+    assessed_precision: str = DatePrecision.DAY,
+    evidence: Sequence[dict] = (),
+    part: str = "",
+    published_in=None,
+    concerns=None,
+    corrects: ProgressUpdate | None = None,
+    author=None,
+    source_key: str | None = None,
+) -> ProgressUpdate:
+    """Record an assessment and refresh the recommendation's current status.
+
+    The recommendation row is locked first (SELECT ... FOR UPDATE on
+    PostgreSQL), so concurrent updates to one recommendation serialise and the
+    current status always ends as the latest by (date assessed, created, id),
+    whatever order updates arrive in. Costs 4 queries.
+    """
+    locked = Recommendation.objects.select_for_update().select_related("report").get(pk=recommendation.pk)
+    update = ProgressUpdate(
+        recommendation=locked,
+        rag=Status(rag),
+        summary=summary,
+        assessed_on=assessed_on,
+        assessed_precision=assessed_precision,
+        evidence=list(evidence),
+        part=part,
+        published_in=published_in,
+        concerns=concerns,
+        corrects=corrects,
+        author=author,
+        source_key=source_key,
+    )
+    update.full_clean()
+    update.save()
+    _refresh_status(locked)
+    recommendation.status = locked.status
+    recommendation.status_date = locked.status_date
+    recommendation.status_date_precision = locked.status_date_precision
+    recommendation.update_count = locked.update_count
+    return update
+
+
+def _refresh_status(recommendation: Recommendation) -> None:
+    """Derive current status from history; the caller holds the row lock."""
+    updates = ProgressUpdate.objects.filter(recommendation=recommendation)
+    latest = (
+        updates.order_by("-assessed_on", "-created", "-id").only("rag", "assessed_on", "assessed_precision").first()
+    )
+    if latest is None:
+        recommendation.status = Status.NEVER_ASSESSED
+        recommendation.status_date = None
+        recommendation.status_date_precision = DatePrecision.DAY
+        recommendation.update_count = 0
+    else:
+        recommendation.status = latest.rag
+        recommendation.status_date = latest.assessed_on
+        recommendation.status_date_precision = latest.assessed_precision
+        recommendation.update_count = updates.count()
+    Recommendation.objects.filter(pk=recommendation.pk).update(
+        status=recommendation.status,
+        status_date=recommendation.status_date,
+        status_date_precision=recommendation.status_date_precision,
+        update_count=recommendation.update_count,
+    )

@@ -1,0 +1,37 @@
+"""Small builders for test data. Progress updates go through the real service."""
+
+import datetime
+import itertools
+
+from django.utils.text import slugify
+
+from recommendations.models import Owner, Recommendation, Status
+from recommendations.services import progress_update_create
+from reports.models import Report
+
+_seq = itertools.count(1)
+
+
+def make_owner(name: str | None = None, kind: str = Owner.Kind.NATIONAL_GOVERNMENT, **extra) -> Owner:
+    name = name or f"Organisation {next(_seq)}"
+    return Owner.objects.create(name=name, slug=slugify(name), kind=kind, **extra)
+
+
+def make_report(title: str | None = None, published=datetime.date(2016, 3, 3), **extra) -> Report:
+    title = title or f"Report {next(_seq)}"
+    defaults = {"short_title": title, "slug": slugify(title), "kind": Report.Kind.PERFORMANCE_AUDIT}
+    defaults.update(extra)
+    return Report.objects.create(title=title, published=published, **defaults)
+
+
+def make_recommendation(report=None, owners=(), number=None, text="Do the thing.", **extra) -> Recommendation:
+    report = report or make_report()
+    if number is None:
+        number = report.recommendations.count() + 1
+    rec = Recommendation.objects.create(report=report, number=number, text=text, **extra)
+    rec.owners.set(owners)
+    return rec
+
+
+def add_update(rec, rag=Status.AMBER, on=datetime.date(2018, 7, 1), summary="Progress noted.", **extra):
+    return progress_update_create(recommendation=rec, rag=rag, assessed_on=on, summary=summary, **extra)

@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from tracker import views
+
+admin.site.site_header = "Recommendation Tracker administration"
+admin.site.site_title = "Recommendation Tracker admin"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("reports/", include("reports.urls")),
+    path("recommendations/", include("recommendations.urls")),
+    path("admin/", admin.site.urls),
+]
