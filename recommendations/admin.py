@@ -33,7 +33,6 @@ class RecommendationInline(admin.StackedInline):
     filter_horizontal = ["audit_dimensions"]
     ordering = ["number"]
     show_change_link = True
-    formfield_overrides = {}
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "text":

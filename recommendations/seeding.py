@@ -20,6 +20,15 @@ from tracker.dates import parse_partial_date
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
 
+# The four audit dimensions of the Code of Audit Practice; a data migration
+# creates them too, but seed must not depend on a database never flushed.
+AUDIT_DIMENSIONS = [
+    ("financial-management", "Financial management"),
+    ("financial-sustainability", "Financial sustainability"),
+    ("governance-and-transparency", "Governance and transparency"),
+    ("value-for-money", "Value for money"),
+]
+
 
 @dataclass
 class SeedResult:
@@ -94,7 +103,10 @@ def seed(directory: Path = FIXTURES_DIR) -> SeedResult:
         )
         owners[owner.name] = owner
 
-    dimensions = {d.slug: d for d in AuditDimension.objects.all()}
+    dimensions = {
+        slug: AuditDimension.objects.get_or_create(slug=slug, defaults={"name": name, "position": position})[0]
+        for position, (slug, name) in enumerate(AUDIT_DIMENSIONS, start=1)
+    }
     reports: dict[str, Report] = {}
     recommendations: dict[str, Recommendation] = {}
 

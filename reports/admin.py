@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from recommendations.admin import RecommendationInline
 from reports.models import Publisher, Report
@@ -19,6 +20,7 @@ class ReportAdmin(admin.ModelAdmin):
     filter_horizontal = ["publishers"]
     date_hierarchy = "published"
     inlines = [RecommendationInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = [
         (None, {"fields": ["title", "short_title", "slug", "kind", "publishers"]}),
         ("Publication", {"fields": ["published", "published_precision", "url", "follows_up", "summary"]}),

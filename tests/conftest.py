@@ -6,7 +6,6 @@ import pytest
 from django.contrib.auth.models import Group
 
 from recommendations.models import Owner
-from tests.factories import make_owner
 from tracker.roles import ADMIN, AUDITOR, OFFICER
 
 PASSWORD = "correct-horse-battery-staple"
@@ -17,24 +16,37 @@ def _fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture
-def org_a(db):
-    """Inverclyde Alliance: one of the 32 CPPs (get-or-create, so it coexists with seeded data)."""
-    return Owner.objects.filter(slug="inverclyde-alliance").first() or make_owner(
-        "Inverclyde Alliance", kind=Owner.Kind.CPP, council_area="Inverclyde"
-    )
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the seed data once per test database; each test's transaction rolls back
+    to it. (Transactional tests, which pytest-django runs last, flush the database
+    and reload what they need: see tests/browser/conftest.py.)"""
+    from recommendations.seeding import seed
+
+    with django_db_blocker.unblock():
+        seed()
 
 
 @pytest.fixture
-def org_b(db):
-    return Owner.objects.filter(slug="scottish-government").first() or make_owner(
-        "Scottish Government", kind=Owner.Kind.NATIONAL_GOVERNMENT, former_names="Scottish Executive"
-    )
+def seeded(db):
+    """Marks a test that relies on the seed data (loaded once, in django_db_setup)."""
+
+
+@pytest.fixture
+def org_a(seeded):
+    """Inverclyde Alliance: one of the 32 CPPs."""
+    return Owner.objects.get(slug="inverclyde-alliance")
+
+
+@pytest.fixture
+def org_b(seeded):
+    """The Scottish Government (formerly the Scottish Executive)."""
+    return Owner.objects.get(slug="scottish-government")
 
 
 def _make_user(django_user_model, username, role, organisations=(), **extra):
     user = django_user_model.objects.create_user(username=username, password=PASSWORD, **extra)
-    user.groups.add(Group.objects.get(name=role))
+    user.groups.add(Group.objects.get_or_create(name=role)[0])
     if organisations:
         user.organisations.set(organisations)
     return user
@@ -70,11 +82,3 @@ def auditor_client(client, auditor):
 def admin_client_(client, admin_user):
     client.force_login(admin_user)
     return client
-
-
-@pytest.fixture
-def seeded(db):
-    """The full seed data set, loaded into this test's transaction."""
-    from recommendations.seeding import seed
-
-    seed()
