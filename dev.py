@@ -68,7 +68,9 @@ def cmd_test(args: list[str]) -> None:
         say("      Install Debian's chromium (apt-get install chromium) to run them.")
     database = "PostgreSQL (DATABASE_URL)" if env.get("DATABASE_URL") else "SQLite"
     say(f"running the test suite on {database}")
-    result = subprocess.run([str(PYTHON), "-m", "pytest", *args], cwd=ROOT, env=env)
+    # Spread tests over every core unless told otherwise (-n 0 runs in one process).
+    parallel = [] if any(a == "-n" or a.startswith(("-n", "--numprocesses")) for a in args) else ["-n", "auto"]
+    result = subprocess.run([str(PYTHON), "-m", "pytest", *parallel, *args], cwd=ROOT, env=env)
     sys.exit(result.returncode)
 
 

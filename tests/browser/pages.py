@@ -1,0 +1,25 @@
+"""The main pages that every browser accessibility check visits.
+
+Later issues extend this one list. Each entry: (name, path or a callable that
+returns one, persona fixture name or None for anonymous, expected HTTP status).
+"""
+
+from recommendations.models import Recommendation
+
+
+def _recommendation(report_slug: str, number: int):
+    return lambda: Recommendation.objects.get(report__slug=report_slug, number=number).get_absolute_url()
+
+
+MAIN_PAGES = [
+    ("sign-in", "/accounts/login/", None, 200),
+    ("portfolio", "/", "auditor", 200),
+    ("reports", "/reports/", "auditor", 200),
+    ("publication", "/reports/community-planning-update-2016/", "auditor", 200),
+    ("recommendation", _recommendation("community-planning-update-2016", 1), "auditor", 200),
+    ("password-change", "/accounts/password_change/", "auditor", 200),
+    ("not-found", "/no-such-page/", "auditor", 404),
+    ("bad-request", "/__test__/400/", "auditor", 400),
+    ("forbidden", "/__test__/403/", "auditor", 403),
+    ("server-error", "/__test__/500/", "auditor", 500),
+]

@@ -1,0 +1,98 @@
+"""The publication pages, the home page and /healthz, through the client."""
+
+import pytest
+from django.urls import reverse
+
+from recommendations.models import Recommendation
+from tests.factories import add_update, make_owner, make_recommendation, make_report
+
+pytestmark = pytest.mark.django_db
+
+
+def test_anonymous_visitor_is_sent_to_sign_in(client, seeded):
+    for url in ["/", "/reports/", "/reports/community-planning-update-2016/", "/recommendations/1/"]:
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith(reverse("login")), url
+
+
+def test_home_lists_every_seeded_publication(auditor_client, seeded):
+    response = auditor_client.get("/")
+    assert response.status_code == 200
+    for title in [
+        "Community planning: an initial review",
+        "Draft Statement of Ambition",
+        "Improving community planning in Scotland",
+        "Turning ambition into action",
+        "Community planning: an update",
+        "Audit Scotland National Report: Community Planning - An Update",
+        "Impact report",
+    ]:
+        assert title in response.content.decode(), title
+
+
+def test_publication_page_shows_recommendations_and_current_status(auditor_client, seeded):
+    response = auditor_client.get("/reports/community-planning-update-2016/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "establish a national forum which has the credibility and authority" in page
+    assert page.count("Never assessed") == 0
+    assert "Red" in page and "Amber" in page and "Green" in page and "Not rated" in page
+
+
+def test_recommendation_page_shows_history_newest_first(auditor_client, seeded):
+    rec = Recommendation.objects.get(report__slug="community-planning-update-2016", number=11)
+    page = auditor_client.get(rec.get_absolute_url()).content.decode()
+    assert page.index("July 2018") < page.index("13 June 2016")
+    assert "Paragraphs 5.4 and 5.5" in page
+
+
+@pytest.mark.parametrize("url", ["/reports/no-such-report/", "/recommendations/999999/"])
+def test_unknown_object_is_404(auditor_client, seeded, url):
+    assert auditor_client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("url", ["/", "/reports/", "/reports/community-planning-update-2016/"])
+def test_pages_are_read_only(auditor_client, seeded, url):
+    assert auditor_client.post(url).status_code == 405
+
+
+def test_text_is_escaped_on_output(auditor_client):
+    rec = make_recommendation(text='<script>alert("x")</script> & <b>bold</b>')
+    add_update(rec, summary='<img src=x onerror="alert(1)">')
+    page = auditor_client.get(rec.get_absolute_url()).content.decode()
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;" in page and "&lt;img src=x" in page
+
+
+def _populate(n_reports, recs_per_report):
+    owners = [make_owner() for _ in range(3)]
+    for _ in range(n_reports):
+        report = make_report()
+        for _ in range(recs_per_report):
+            add_update(make_recommendation(report, owners=owners))
+    return report
+
+
+@pytest.mark.parametrize(("n_reports", "recs"), [(2, 5), (12, 40)])
+def test_publication_pages_issue_a_bounded_number_of_queries(
+    auditor_client, django_assert_max_num_queries, n_reports, recs
+):
+    report = _populate(n_reports, recs)
+    # session + user, then the page's own queries: the same at both sizes.
+    with django_assert_max_num_queries(8):
+        assert auditor_client.get("/reports/").status_code == 200
+    with django_assert_max_num_queries(9):
+        assert auditor_client.get(report.get_absolute_url()).status_code == 200
+    rec = report.recommendations.first()
+    for _ in range(5):
+        add_update(rec)
+    with django_assert_max_num_queries(9):
+        assert auditor_client.get(rec.get_absolute_url()).status_code == 200
+
+
+def test_healthz_needs_no_sign_in_and_checks_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+    assert client.post("/healthz").status_code == 405

@@ -1,0 +1,172 @@
+"""Template tags for the SGDS interface.
+
+- ``{% rag_tag status %}`` renders ``_rag_tag.html``: a status as an SGDS tag,
+  its word always visible. ``status`` may be a ``Status``, its integer value
+  or its slug.
+- ``{{ value|rag_status }}`` normalises the same inputs to a ``Status`` (or None).
+- ``{{ date|iso_partial_date:precision }}`` gives the machine form of a partial
+  date for ``<time datetime="...">`` ("2018-07" for July 2018: no invented day).
+- ``{% status_totals rows as totals %}`` adds up the report list's per-report
+  status summaries (no queries).
+- ``{% ds_widget field %}``, ``{{ field|widget_kind }}`` and
+  ``{{ field|error_anchor }}`` help ``_field.html`` and ``_error_summary.html``
+  render Django form fields the SGDS way.
+"""
+
+from django import forms, template
+
+from recommendations.models import Status
+from tracker.dates import DatePrecision
+from tracker.dates import iso_partial_date as _iso_partial_date
+
+register = template.Library()
+
+
+@register.filter
+def rag_status(value) -> Status | None:
+    """A Status from a Status, its integer value or its slug ("not-rated"); None if it is none of them."""
+    if isinstance(value, Status):
+        return value
+    try:
+        return Status(int(value))
+    except (TypeError, ValueError):
+        pass
+    try:
+        return Status.from_slug(str(value))
+    except KeyError:
+        return None
+
+
+@register.inclusion_tag("_rag_tag.html")
+def rag_tag(status) -> dict:
+    return {"status": status}
+
+
+@register.filter
+def iso_partial_date(value, precision=DatePrecision.DAY) -> str:
+    return _iso_partial_date(value, precision or DatePrecision.DAY)
+
+
+@register.simple_tag
+def status_totals(rows) -> dict:
+    """Totals over rows of {"summary": [{"status", "count", ...}], "total"}, as
+    {"total": n, "reports": n, "summary": [{"status", "count", "percent"}]} in severity order."""
+    counts = {status: 0 for status in Status}
+    total = 0
+    for row in rows:
+        total += row.get("total", 0)
+        for item in row.get("summary", []):
+            counts[Status(item["status"])] += item["count"]
+    return {
+        "total": total,
+        "reports": len(rows),
+        "summary": [
+            {"status": status, "count": count, "percent": round(100 * count / total) if total else 0}
+            for status, count in counts.items()
+        ],
+    }
+
+
+# Forms -------------------------------------------------------------------------------------------
+
+_INPUT_CLASSES = {
+    "input": "ds_input",
+    "textarea": "ds_input",
+    "multiselect": "ds_input tracker-select-multiple",
+    "multi": "ds_input",
+    "select": "ds_select",
+    "checkbox": "ds_checkbox__input",
+}
+_ERROR_CLASSES = {
+    "input": "ds_input--error",
+    "textarea": "ds_input--error",
+    "multi": "ds_input--error",
+    "multiselect": "ds_input--error",
+    "select": "ds_select--error",
+}
+
+
+@register.filter
+def widget_kind(field) -> str:
+    """How _field.html lays a bound field out: input, textarea, select, multiselect,
+    radios, checkboxes, checkbox, multi (several inputs in a fieldset) or hidden."""
+    widget = field.field.widget
+    if widget.is_hidden:
+        return "hidden"
+    # CheckboxSelectMultiple is a subclass of RadioSelect: test it first.
+    if isinstance(widget, forms.CheckboxSelectMultiple):
+        return "checkboxes"
+    if isinstance(widget, forms.RadioSelect):
+        return "radios"
+    if isinstance(widget, forms.SelectMultiple):
+        return "multiselect"
+    if isinstance(widget, forms.Select):
+        return "select"
+    if isinstance(widget, forms.CheckboxInput):
+        return "checkbox"
+    if isinstance(widget, forms.Textarea):
+        return "textarea"
+    if isinstance(widget, forms.MultiWidget):
+        return "multi"
+    return "input"
+
+
+@register.filter
+def error_anchor(field) -> str:
+    """The id an error summary link should point at: the field's first focusable control."""
+    if widget_kind(field) in {"radios", "checkboxes", "multi"}:
+        return f"{field.auto_id}_0"
+    return field.id_for_label or field.auto_id
+
+
+@register.simple_tag
+def ds_widget(field, extra_class: str = "", **extra_attrs):
+    """Render a bound field's widget with the SGDS classes for its kind and state.
+
+    Django adds ``aria-invalid`` and ``aria-describedby`` (``<id>_helptext``,
+    ``<id>_error``) itself; _field.html gives the hint and error those ids.
+    ``autofocus`` is dropped: it would carry keyboard and screen reader users
+    past the skip link and the page's heading.
+    """
+    kind = widget_kind(field)
+    classes = [field.field.widget.attrs.get("class", ""), _INPUT_CLASSES.get(kind, ""), extra_class]
+    if field.errors:
+        classes.append(_ERROR_CLASSES.get(kind, ""))
+    return field.as_widget(attrs={"class": " ".join(c for c in classes if c), "autofocus": False, **extra_attrs})
+
+
+# Labels for the parts of django-filter's range widgets, by suffix.
+_PART_LABELS = {"min": "From", "max": "To", "after": "From", "before": "To", "lookup": "Lookup"}
+
+
+@register.simple_tag
+def ds_subwidgets(field, extra_class: str = "") -> list[dict]:
+    """The parts of a MultiWidget field (e.g. django-filter's RangeWidget), each
+    {"id", "label", "html"}, so that _field.html can label every input.
+
+    Labels come from django-filter's suffixes ("min" -> "From", "max" -> "To"),
+    else "Part 1", "Part 2"... Uses only Widget.get_context() and render().
+    """
+    widget = field.field.widget
+    classes = ["ds_input", extra_class, "ds_input--error" if field.errors else ""]
+    attrs = field.build_widget_attrs({"class": " ".join(c for c in classes if c), "autofocus": False}, widget)
+    if field.auto_id and "id" not in widget.attrs:
+        attrs.setdefault("id", field.auto_id)
+    context = widget.get_context(field.html_name, field.value(), attrs)["widget"]
+    suffixes = getattr(widget, "suffixes", None) or []
+    parts = []
+    for index, (subwidget, sub) in enumerate(zip(widget.widgets, context["subwidgets"], strict=False)):
+        suffix = suffixes[index] if index < len(suffixes) else ""
+        label = _PART_LABELS.get(suffix, suffix.capitalize() if suffix else f"Part {index + 1}")
+        html = subwidget.render(sub["name"], sub["value"], sub["attrs"], renderer=field.form.renderer)
+        parts.append({"id": sub["attrs"].get("id", ""), "label": label, "html": html})
+    return parts
+
+
+@register.filter
+def dict_get(mapping, key):
+    """``mapping[key]`` for keys a template cannot spell (``data-smallscreen``); "" when absent."""
+    try:
+        return mapping.get(key, "")
+    except AttributeError:
+        return ""
