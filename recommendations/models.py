@@ -80,6 +80,9 @@ class Owner(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("recommendations:owner", args=[self.slug])
+
     @property
     def former_name_list(self) -> list[str]:
         return [line.strip() for line in self.former_names.splitlines() if line.strip()]

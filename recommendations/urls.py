@@ -5,5 +5,8 @@ from recommendations import views
 app_name = "recommendations"
 
 urlpatterns = [
-    path("<int:pk>/", views.detail, name="detail"),
+    path("recommendations/", views.recommendation_list, name="list"),
+    path("recommendations/<int:pk>/", views.detail, name="detail"),
+    path("owners/", views.owner_list, name="owners"),
+    path("owners/<slug:slug>/", views.owner_detail, name="owner"),
 ]

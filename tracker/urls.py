@@ -11,6 +11,6 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("reports/", include("reports.urls")),
-    path("recommendations/", include("recommendations.urls")),
+    path("", include("recommendations.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -170,3 +170,13 @@ def dict_get(mapping, key):
         return mapping.get(key, "")
     except AttributeError:
         return ""
+
+
+@register.simple_tag
+def export_url(request, fmt: str) -> str:
+    """The current URL with ?_export=fmt (and no page), so the export is exactly the filtered, sorted set."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    params.pop("per_page", None)
+    params["_export"] = fmt
+    return f"{request.path}?{params.urlencode()}"

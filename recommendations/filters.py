@@ -1,0 +1,156 @@
+"""The recommendation table's filters. Every value lives in the query string, by slug,
+so a link reproduces the view (``?owner=cosla&status=amber&year_from=2013``)."""
+
+import re
+
+import django_filters
+from django import forms
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q
+
+from recommendations.models import AuditDimension, Owner, ProgressUpdate, Recommendation, Status
+from reports.models import Report
+
+OwnerLink = Recommendation.owners.through
+DimensionLink = Recommendation.audit_dimensions.through
+
+
+def _report_choices():
+    return [(r.slug, r.short_title) for r in Report.objects.filter(recommendations__isnull=False).distinct()]
+
+
+def _owner_choices():
+    """Owners grouped by kind, for an <optgroup> per kind."""
+    groups: dict[str, list] = {}
+    for owner in Owner.objects.order_by("kind", "-all_cpps", "name").only("slug", "name", "kind", "all_cpps"):
+        groups.setdefault(Owner.Kind(owner.kind).label, []).append((owner.slug, owner.name))
+    order = [kind.label for kind in Owner.Kind]
+    return sorted(groups.items(), key=lambda item: order.index(item[0]))
+
+
+def _theme_choices():
+    themes = Recommendation.objects.exclude(theme="").values_list("theme", flat=True).distinct().order_by("theme")
+    return [(t, t) for t in themes]
+
+
+def _dimension_choices():
+    return [(d.slug, d.name) for d in AuditDimension.objects.all()]
+
+
+STATUS_CHOICES = [(s.slug, s.label) for s in Status]
+
+
+def owners_matching(slugs) -> Q:
+    """Recommendations addressed to any of these owners, as an EXISTS (not a DISTINCT
+    join, which measured twice as slow). Choosing a CPP includes those addressed to all CPPs."""
+    owners = list(Owner.objects.filter(slug__in=slugs).only("pk", "kind", "all_cpps"))
+    ids = {o.pk for o in owners}
+    if any(o.kind == Owner.Kind.CPP and not o.all_cpps for o in owners):
+        ids.update(Owner.objects.filter(all_cpps=True).values_list("pk", flat=True))
+    return Q(Exists(OwnerLink.objects.filter(recommendation_id=OuterRef("pk"), owner_id__in=ids)))
+
+
+def text_search(queryset, query: str):
+    """Search recommendation text and progress summaries.
+
+    Web-search syntax on both databases: every word must appear, "quoted phrases"
+    as phrases. PostgreSQL: full-text search (English stemming, stop words
+    ignored) ranked by relevance. SQLite: case-insensitive containment per term,
+    in table order."""
+    query = query.strip()
+    if not query:
+        return queryset
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+        search = SearchQuery(query, search_type="websearch", config="english")
+        in_updates = Exists(
+            ProgressUpdate.objects.annotate(document=SearchVector("summary", config="english")).filter(
+                recommendation_id=OuterRef("pk"), document=search
+            )
+        )
+        return (
+            queryset.annotate(document=SearchVector("text", "theme", config="english"))
+            .filter(Q(document=search) | in_updates)
+            .annotate(rank=SearchRank("document", search))
+        )
+    for term in _terms(query):
+        in_updates = Exists(ProgressUpdate.objects.filter(recommendation_id=OuterRef("pk"), summary__icontains=term))
+        queryset = queryset.filter(Q(text__icontains=term) | Q(theme__icontains=term) | in_updates)
+    return queryset
+
+
+def _terms(query: str) -> list[str]:
+    """'a "b c" d' -> ["a", "b c", "d"] (at most 10 terms)."""
+    terms = [phrase or word for phrase, word in re.findall(r'"([^"]+)"|(\S+)', query)]
+    return [t.strip('"') for t in terms if t.strip('"')][:10]
+
+
+class RecommendationFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label="Search text and progress", method="filter_q")
+    report = django_filters.MultipleChoiceFilter(
+        label="Report", choices=_report_choices, field_name="report__slug", widget=forms.SelectMultiple
+    )
+    year_from = django_filters.NumberFilter(
+        label="Published from (year)", field_name="report__published__year", lookup_expr="gte"
+    )
+    year_to = django_filters.NumberFilter(
+        label="Published to (year)", field_name="report__published__year", lookup_expr="lte"
+    )
+    owner = django_filters.MultipleChoiceFilter(
+        label="Addressed to", choices=_owner_choices, method="filter_owner", widget=forms.SelectMultiple
+    )
+    owner_kind = django_filters.MultipleChoiceFilter(
+        label="Kind of organisation",
+        choices=Owner.Kind.choices,
+        method="filter_owner_kind",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    theme = django_filters.ChoiceFilter(label="Theme", choices=_theme_choices, empty_label="Any theme")
+    status = django_filters.MultipleChoiceFilter(
+        label="Current status", choices=STATUS_CHOICES, method="filter_status", widget=forms.CheckboxSelectMultiple
+    )
+    dimension = django_filters.MultipleChoiceFilter(
+        label="Audit dimension",
+        choices=_dimension_choices,
+        method="filter_dimension",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    not_assessed_since = django_filters.DateFilter(
+        label="Not assessed since",
+        method="filter_not_assessed_since",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Includes recommendations never assessed.",
+    )
+
+    class Meta:
+        model = Recommendation
+        fields: list[str] = []
+
+    def filter_q(self, queryset, name, value):
+        return text_search(queryset, value)
+
+    def filter_owner(self, queryset, name, value):
+        return queryset.filter(owners_matching(value)) if value else queryset
+
+    def filter_owner_kind(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(
+            Exists(OwnerLink.objects.filter(recommendation_id=OuterRef("pk"), owner__kind__in=value))
+        )
+
+    def filter_status(self, queryset, name, value):
+        return queryset.filter(status__in=[Status.from_slug(v) for v in value]) if value else queryset
+
+    def filter_dimension(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(
+            Exists(DimensionLink.objects.filter(recommendation_id=OuterRef("pk"), auditdimension__slug__in=value))
+        )
+
+    def filter_not_assessed_since(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(Q(status_date__lt=value) | Q(status_date__isnull=True))

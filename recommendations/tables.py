@@ -1,0 +1,69 @@
+import django_tables2 as tables
+from django.db.models import OuterRef, Subquery
+from django.utils.html import format_html, format_html_join
+from django.utils.text import Truncator
+
+from recommendations.models import Recommendation
+from tracker.dates import format_partial_date
+
+OwnerLink = Recommendation.owners.through
+
+
+class RecommendationTable(tables.Table):
+    """The recommendations table. Every column sorts; status sorts by severity
+    (Red, Amber, Green, Not rated, Never assessed) because the stored status is
+    numbered in that order."""
+
+    caption = "Recommendations"
+    caption_class = "visually-hidden"
+
+    report = tables.Column(
+        verbose_name="Report",
+        accessor="report__short_title",
+        order_by=("report__published", "report__title", "number"),
+        linkify=lambda record: record.report.get_absolute_url(),
+    )
+    number = tables.Column(verbose_name="No.", order_by=("number", "report__published"))
+    text = tables.Column(verbose_name="Recommendation", order_by=("text",), attrs={"td": {"class": "text"}})
+    owners = tables.Column(verbose_name="Addressed to", accessor="pk", order_by=("first_owner",))
+    theme = tables.Column(verbose_name="Theme", order_by=("theme",))
+    status = tables.TemplateColumn(
+        template_code='{% include "_rag_tag.html" with status=record.status %}',
+        verbose_name="Status",
+        order_by=("status", "-status_date", "pk"),
+    )
+    status_date = tables.Column(verbose_name="Last assessed", order_by=("status_date", "pk"))
+    update_count = tables.Column(
+        verbose_name="Updates", order_by=("update_count", "pk"), attrs={"td": {"class": "tracker-numeric"}}
+    )
+
+    class Meta:
+        model = Recommendation
+        fields = ["report", "number", "text", "owners", "theme", "status", "status_date", "update_count"]
+        attrs = {"id": "recommendations-table"}
+        empty_text = "No recommendations match these filters."
+
+    def render_text(self, value, record):
+        return format_html(
+            '<a href="{}">{}</a>', record.get_absolute_url(), Truncator(value.replace("\n- ", " – ")).chars(200)
+        )
+
+    def render_owners(self, record):
+        return format_html_join(
+            ", ", '<a href="{}">{}</a>', ((o.get_absolute_url(), o.name) for o in record.owners.all())
+        )
+
+    def render_status_date(self, value, record):
+        return format_partial_date(value, record.status_date_precision)
+
+    def order_owners(self, queryset, is_descending):
+        first_owner = Subquery(
+            OwnerLink.objects.filter(recommendation_id=OuterRef("pk")).order_by("owner__name").values("owner__name")[:1]
+        )
+        queryset = queryset.annotate(first_owner=first_owner).order_by(
+            "-first_owner" if is_descending else "first_owner", "pk"
+        )
+        return queryset, True
+
+    def value_status(self, record):
+        return record.status_label

@@ -1,0 +1,63 @@
+"""The recommendations table in a real browser: filter, sort, page, open, download."""
+
+import csv
+import io
+import re
+
+from playwright.sync_api import expect
+
+from recommendations.exports import HEADERS
+
+
+def _open_filters(page):
+    summary = page.locator(".tracker-filters summary")
+    if summary.is_visible() and page.locator(".tracker-filters details").get_attribute("open") is None:
+        summary.click()
+
+
+def test_filter_sort_page_open_and_download(page, live_server, visit, sign_in, auditor):
+    sign_in(auditor)
+    visit(page, "/recommendations/", name="table")
+    expect(page.get_by_role("heading", name="51 recommendations")).to_be_visible()
+
+    # Filter to COSLA + Amber.
+    _open_filters(page)
+    page.get_by_label("Addressed to").select_option("cosla")
+    page.locator(".tracker-filters label", has_text=re.compile(r"^Amber$")).click()
+    expect(page.get_by_role("checkbox", name="Amber")).to_be_checked()
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page).to_have_url(re.compile(r"owner=cosla"))
+    expect(page).to_have_url(re.compile(r"status=amber"))
+    expect(page.get_by_role("heading", name="1 recommendation", exact=True)).to_be_visible()
+    visit.screenshot(page, "filtered")
+
+    # Download exactly that set as CSV.
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="CSV").click()
+    download = download_info.value
+    rows = list(csv.reader(io.StringIO(open(download.path(), encoding="utf-8-sig").read())))
+    assert rows[0] == HEADERS
+    assert len(rows) == 2 and rows[1][6] == "Amber" and "route map" in rows[1][3]
+
+    # Clear, then sort by status: most severe first.
+    page.get_by_role("link", name="Clear filters").click()
+    expect(page.get_by_role("heading", name="51 recommendations")).to_be_visible()
+    table = page.locator("#recommendations-table")
+    table.get_by_role("link", name=re.compile(r"^Status")).click()
+    expect(page).to_have_url(re.compile(r"sort=status"))
+    expect(table.locator("th[aria-sort=ascending]")).to_contain_text("Status")
+    expect(table.locator("tbody tr").first.locator(".tracker-rag")).to_have_text("Red")
+    visit.screenshot(page, "sorted-by-status")
+
+    # Next page keeps the sort.
+    page.get_by_role("link", name="Next page").click()
+    expect(page).to_have_url(re.compile(r"page=2"))
+    expect(page).to_have_url(re.compile(r"sort=status"))
+    expect(table.locator("tbody tr").first.locator(".tracker-rag")).to_have_text(re.compile("Not rated|Never assessed"))
+
+    # Open a recommendation.
+    first = table.locator("tbody tr").first.locator("td.text a")
+    first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Recommendation \d+$"))
+    expect(page.get_by_role("heading", name="Progress history")).to_be_visible()
+    visit.screenshot(page, "detail")

@@ -1,0 +1,297 @@
+"""/recommendations/: filters, sorting, pagination and exports, through the client."""
+
+import csv
+import datetime
+import io
+import json
+import re
+
+import pytest
+from django.test import Client
+from openpyxl import load_workbook
+
+from recommendations.exports import HEADERS
+from recommendations.models import Owner, Recommendation, Status
+from tests.factories import add_update, make_owner, make_recommendation, make_report
+
+pytestmark = pytest.mark.django_db
+
+URL = "/recommendations/"
+R2016 = "community-planning-update-2016"
+
+
+def shown_count(response) -> int:
+    match = re.search(r"(\d+) recommendations?</h2>", response.content.decode())
+    assert match, "no result count on the page"
+    return int(match.group(1))
+
+
+def rows_of(response) -> list[str]:
+    """The detail links of the table's rows, in order."""
+    return re.findall(r'<td class="text"><a href="(/recommendations/\d+/)"', response.content.decode())
+
+
+def test_table_lists_every_recommendation(auditor_client, seeded):
+    response = auditor_client.get(URL)
+    assert response.status_code == 200
+    assert shown_count(response) == Recommendation.objects.count() == 51
+    assert len(rows_of(response)) == 25  # first page
+
+
+def test_anonymous_is_sent_to_sign_in_and_post_is_refused(auditor_client, seeded):
+    assert Client().get(URL)["Location"].startswith("/accounts/login/")
+    assert auditor_client.post(URL).status_code == 405
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"report": R2016}, 13),
+        ({"report": [R2016, "improving-community-planning-2013"]}, 28),
+        ({"year_from": 2013}, 30),
+        ({"year_to": 2012}, 21),
+        ({"year_from": 2013, "year_to": 2015}, 15),
+        ({"owner": "cosla"}, 7),  # 6 in 2016 + 1 in 2013
+        ({"owner": "improvement-service"}, 1),
+        ({"owner": "community-planning-partnerships"}, 20),  # 10 + 5 + 3 + 2? no: see below
+        ({"owner_kind": "local_government_body"}, 11),  # COSLA (7) + Local authorities (4)
+        ({"theme": "Governance and accountability"}, 3),
+        ({"status": "red"}, 2),
+        ({"status": ["amber", "red"]}, 5),
+        ({"status": "not-rated"}, 18),
+        ({"status": "never-assessed"}, 23),
+        ({"dimension": "value-for-money"}, 6),
+        ({"dimension": ["value-for-money", "governance-and-transparency"]}, 10),
+        ({"not_assessed_since": "2018-01-01"}, 38),  # 15 (2014) + 23 never assessed
+        ({"q": '"test of change"'}, 2),
+        ({"q": '"Community Planning Portal Manager"'}, 1),  # found in a progress summary only
+        ({"q": "portal showcase practice"}, 1),  # every word must appear: 2016 #3's 2018 assessment
+        ({"q": "Inverclyde"}, 3),  # the board paper's two + the response on 2016 #11 that names it
+    ],
+)
+def test_each_filter_alone(auditor_client, seeded, query, expected):
+    if query == {"owner": "community-planning-partnerships"}:
+        expected = Recommendation.objects.filter(owners__all_cpps=True).count()
+    response = auditor_client.get(URL, query)
+    assert response.status_code == 200
+    assert shown_count(response) == expected
+
+
+def test_choosing_a_cpp_includes_recommendations_to_all_cpps(auditor_client, seeded):
+    to_all = Recommendation.objects.filter(owners__all_cpps=True).count()
+    own = Recommendation.objects.filter(owners__slug="inverclyde-alliance").count()
+    assert shown_count(auditor_client.get(URL, {"owner": "inverclyde-alliance"})) == to_all + own == to_all + 2
+    # A non-CPP owner does not pull in the all-CPPs recommendations.
+    assert shown_count(auditor_client.get(URL, {"owner": "cosla"})) == 7
+
+
+def test_filters_combined(auditor_client, seeded):
+    amber_cosla = auditor_client.get(URL, {"owner": "cosla", "status": "amber"})
+    assert shown_count(amber_cosla) == 1
+    rec = Recommendation.objects.get(report__slug=R2016, number=1)
+    assert rows_of(amber_cosla) == [rec.get_absolute_url()]
+    response = auditor_client.get(
+        URL, {"owner": "scottish-government", "status": ["green", "amber"], "dimension": "value-for-money"}
+    )
+    assert shown_count(response) == 4  # 2016 #2, #3, #8, #9
+    response = auditor_client.get(URL, {"year_from": 2016, "q": "communities", "status": "green"})
+    assert shown_count(response) >= 1
+
+
+def test_empty_result_says_so_and_offers_to_clear(auditor_client, seeded):
+    page = auditor_client.get(URL, {"owner": "cosla", "status": "never-assessed"}).content.decode()
+    assert "0 recommendations" in page
+    assert "No recommendations match these filters." in page
+    assert 'href="/recommendations/">Clear all filters</a>' in page
+
+
+def test_invalid_filter_values_are_reported_not_crashed(auditor_client, seeded):
+    response = auditor_client.get(URL, {"status": "purple", "year_from": "soon"})
+    assert response.status_code == 200
+    assert shown_count(response) == 0
+    assert "Select a valid choice" in response.content.decode()
+
+
+def _statuses(response):
+    ids = [int(u.strip("/").split("/")[-1]) for u in rows_of(response)]
+    by_id = dict(Recommendation.objects.filter(pk__in=ids).values_list("pk", "status"))
+    return [by_id[i] for i in ids]
+
+
+def test_status_sorts_by_severity(auditor_client, seeded):
+    ascending = _statuses(auditor_client.get(URL, {"sort": "status", "per_page": 100}))
+    assert ascending == sorted(ascending)
+    assert ascending[0] == Status.RED and ascending[-1] == Status.NEVER_ASSESSED
+    descending = _statuses(auditor_client.get(URL, {"sort": "-status", "per_page": 100}))
+    assert descending == sorted(descending, reverse=True)
+
+
+@pytest.mark.parametrize(
+    "column", ["report", "number", "text", "owners", "theme", "status", "status_date", "update_count"]
+)
+def test_every_column_sorts_both_ways(auditor_client, seeded, column):
+    up = rows_of(auditor_client.get(URL, {"sort": column, "per_page": 100}))
+    down = rows_of(auditor_client.get(URL, {"sort": f"-{column}", "per_page": 100}))
+    assert len(up) == len(down) == 51
+    assert up != down
+
+
+def test_pagination_and_page_size(auditor_client, seeded):
+    first = rows_of(auditor_client.get(URL, {"per_page": 25}))
+    third = rows_of(auditor_client.get(URL, {"per_page": 25, "page": 3}))
+    assert len(first) == 25 and len(third) == 1
+    assert len(rows_of(auditor_client.get(URL, {"per_page": 50}))) == 50
+    assert len(rows_of(auditor_client.get(URL, {"per_page": 7}))) == 25  # not offered: default
+    assert auditor_client.get(URL, {"page": 99}).status_code == 404
+
+
+def test_filter_link_round_trips(auditor_client, seeded):
+    query = "owner=cosla&status=amber&status=red&year_from=2013&sort=-status_date"
+    page = auditor_client.get(f"{URL}?{query}").content.decode()
+    # The form shows the filters applied ...
+    assert re.search(r'<option value="cosla" selected>', page)
+    assert re.search(r'value="amber"[^>]*checked', page) and re.search(r'value="red"[^>]*checked', page)
+    assert 'name="year_from" value="2013"' in page
+    # ... and every sort, page and export link keeps them (only "Clear filters" drops them).
+    links = [link.replace("&amp;", "&") for link in re.findall(r'href="(\?[^"]*|/recommendations/\?[^"]*)"', page)]
+    assert "/recommendations/?sort=-status_date" in links  # Clear filters keeps the sort only
+    kept = [link for link in links if link != "/recommendations/?sort=-status_date"]
+    assert len(kept) >= 10
+    for link in kept:
+        assert "owner=cosla" in link and "status=amber" in link and "status=red" in link, link
+
+
+# --- Exports -------------------------------------------------------------------------
+
+
+def _export(client, fmt, **query):
+    response = client.get(URL, {**query, "_export": fmt})
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    if fmt == "csv":
+        rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+        return rows[0], rows[1:]
+    if fmt == "json":
+        data = json.loads(body)
+        return list(data[0].keys()) if data else [], [list(d.values()) for d in data]
+    sheet = load_workbook(io.BytesIO(body), read_only=True).active
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    return rows[0], rows[1:]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "json"])
+@pytest.mark.parametrize("query", [{}, {"owner": "cosla", "status": "amber"}, {"report": R2016, "sort": "-status"}])
+def test_export_has_the_headers_and_exactly_the_filtered_rows(auditor_client, seeded, fmt, query):
+    headers, rows = _export(auditor_client, fmt, **query)
+    if fmt == "json":
+        assert headers == [h.lower().replace(" ", "_") for h in HEADERS]
+    else:
+        assert headers == HEADERS
+    page = auditor_client.get(URL, {**query, "per_page": 100})
+    assert len(rows) == shown_count(page)
+    # Same order as the table.
+    numbers_on_page = [Recommendation.objects.get(pk=int(u.strip("/").split("/")[-1])).number for u in rows_of(page)]
+    assert [int(r[2]) for r in rows] == numbers_on_page
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "json"])
+def test_exported_text_equals_stored_text(auditor_client, seeded, fmt):
+    rec = Recommendation.objects.get(report__slug=R2016, number=5)
+    assert "‘test of change’" in rec.text
+    _, rows = _export(auditor_client, fmt, report=R2016, sort="number")
+    assert rows[4][3] == rec.text  # full text, bullets and curly quotes intact, no entities
+    assert rows[4][4] == "COSLA; Scottish Government"
+    assert rows[4][6] == "Red"
+    assert str(rows[4][7]) == "2018-07"  # month precision: no invented day
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_exports_neutralise_formula_cells(auditor_client, fmt):
+    report = make_report('=HYPERLINK("http://evil.example")')
+    texts = ["=1+2", "+SUM(A1)", "-2+3", "@cmd", "\tTAB", "\rCR", "It's fine"]
+    for text in texts:
+        make_recommendation(report, owners=[make_owner("@Evil Org")] if text == "=1+2" else (), text=text)
+    _, rows = _export(auditor_client, fmt, report=report.slug, sort="number")
+    exported = [r[3] for r in rows]
+    if fmt == "xlsx":  # XML stores a carriage return as a line feed
+        exported = [e.replace("\n", "\r") if e == "'\nCR" else e for e in exported]
+    assert exported[:6] == ["'" + t for t in texts[:6]]
+    assert exported[6] == "It's fine"
+    assert rows[0][0].startswith("'=") and rows[0][4] == "'@Evil Org"
+
+
+def test_json_export_carries_values_as_stored(auditor_client):
+    rec = make_recommendation(text="=1+2 & <b>not html</b>")
+    _, rows = _export(auditor_client, "json", report=rec.report.slug)
+    assert rows[0][3] == "=1+2 & <b>not html</b>"
+
+
+def test_new_user_filters_cosla_amber_and_opens_the_xlsx(auditor_client, seeded):
+    """Seed, open the table, filter to COSLA + Amber, export to XLSX, open it: rows match the page."""
+    page = auditor_client.get(URL, {"owner": "cosla", "status": "amber"})
+    on_page = [Recommendation.objects.get(pk=int(u.strip("/").split("/")[-1])) for u in rows_of(page)]
+    headers, rows = _export(auditor_client, "xlsx", owner="cosla", status="amber")
+    assert headers == HEADERS
+    assert [(r[0], r[2], r[3], r[6]) for r in rows] == [
+        (rec.report.title, rec.number, rec.text, "Amber") for rec in on_page
+    ]
+    assert len(rows) == 1 and "route map" in rows[0][3]
+
+
+# --- Detail and owner pages ------------------------------------------------------------
+
+
+def test_detail_shows_rating_changes_and_related_chain(auditor_client, seeded):
+    earlier = Recommendation.objects.get(report__slug="improving-community-planning-2013", number=12)
+    later = Recommendation.objects.get(report__slug=R2016, number=3)
+    later.carries_forward.add(earlier)
+    add_update(later, rag=Status.AMBER, on=datetime.date(2019, 3, 1))
+    page = auditor_client.get(later.get_absolute_url()).content.decode()
+    assert "Carries forward" in page and earlier.get_absolute_url() in page
+    assert re.search(r"Changed:.*Green.*to.*Amber", page, re.S)
+    assert "First assessment" in page
+    back = auditor_client.get(earlier.get_absolute_url()).content.decode()
+    assert "Carried forward by" in back and later.get_absolute_url() in back
+
+
+def test_owner_pages(auditor_client, seeded):
+    listing = auditor_client.get("/owners/").content.decode()
+    assert listing.count('href="/owners/') == Owner.objects.count() == 41
+    inverclyde = auditor_client.get("/owners/inverclyde-alliance/")
+    assert inverclyde.status_code == 200
+    assert shown_count(inverclyde) == Recommendation.objects.filter(owners__all_cpps=True).count() + 2
+    assert auditor_client.get("/owners/no-such-owner/").status_code == 404
+    _, rows = _export(auditor_client, "csv")
+    owner_rows = auditor_client.get("/owners/cosla/", {"_export": "csv"})
+    assert owner_rows.status_code == 200 and len(rows) == 51
+
+
+# --- Query counts ------------------------------------------------------------------------
+
+
+def _bulk(n):
+    owners = [make_owner() for _ in range(4)]
+    report = make_report()
+    for i in range(n):
+        rec = make_recommendation(report, owners=owners[: 1 + i % 4], number=i + 1, text=f"Recommendation {i}")
+        if i % 3:
+            add_update(rec, rag=Status.AMBER)
+    return report, owners[0], rec
+
+
+@pytest.mark.parametrize("n", [10, 500])
+def test_query_counts_do_not_grow_with_rows_or_page_size(auditor_client, django_assert_max_num_queries, n):
+    report, owner, rec = _bulk(n)
+    for _ in range(4):
+        add_update(rec)
+    with django_assert_max_num_queries(12):
+        assert auditor_client.get(URL, {"per_page": 100}).status_code == 200
+    with django_assert_max_num_queries(13):
+        response = auditor_client.get(URL, {"per_page": 100, "owner": owner.slug, "status": "amber", "sort": "owners"})
+        assert response.status_code == 200
+    with django_assert_max_num_queries(12):
+        assert auditor_client.get(rec.get_absolute_url()).status_code == 200
+    with django_assert_max_num_queries(10):
+        assert auditor_client.get(owner.get_absolute_url(), {"per_page": 100}).status_code == 200
+    with django_assert_max_num_queries(8):
+        assert auditor_client.get("/owners/").status_code == 200
