@@ -3,10 +3,16 @@
 Views in ``reports`` reach recommendation data only through this module.
 """
 
+import calendar
+import datetime
+from dataclasses import dataclass, field
+
 from django.db.models import Count, Prefetch, QuerySet
+from django.utils import timezone
 
 from recommendations.filters import owners_matching
 from recommendations.models import Owner, ProgressUpdate, Recommendation, Status
+from tracker.dates import DatePrecision, format_partial_date
 
 # The table's default order: newest report first, then the report's own order.
 DEFAULT_ORDER = ("-report__published", "report__title", "number")
@@ -132,3 +138,218 @@ def status_summary(counts: dict[int, int]) -> list[dict]:
         }
         for status in Status
     ]
+
+
+# --- Dashboards ------------------------------------------------------------------------
+#
+# A report's dashboard is computed from its whole progress history, fetched in
+# one query: history is append-only, so the status of every recommendation as
+# it stood on any date (by date assessed) is exact, and trend, movement and
+# "as at" views need no per-date or per-row queries.
+
+RATED = (Status.RED, Status.AMBER, Status.GREEN)
+TREND_POINTS = 12
+
+
+@dataclass
+class Movement:
+    """How recommendations moved between two assessment dates."""
+
+    before: datetime.date
+    after: datetime.date
+    before_label: str
+    after_label: str
+    up: int = 0
+    down: int = 0
+    same: int = 0
+    newly_rated: int = 0
+    other: int = 0
+
+
+@dataclass
+class Dashboard:
+    report: object
+    as_at: datetime.date | None
+    recommendations: list  # each with .status_as_at, .status_date_as_at, .status_precision_as_at
+    summary: list
+    by_owner: list
+    by_theme: list
+    trend: list
+    movement: Movement | None
+    stale: list
+    stale_months: int
+    stale_before: datetime.date
+    latest_updates: list = field(default_factory=list)
+
+
+class _History:
+    """Each recommendation's ratings in order of (date assessed, created, id)."""
+
+    def __init__(self, rows):
+        self.by_rec: dict[int, list[tuple]] = {}
+        for row in rows:
+            self.by_rec.setdefault(row["recommendation_id"], []).append(
+                (row["assessed_on"], row["rag"], row["assessed_precision"])
+            )
+        self.dates = sorted({row["assessed_on"] for row in rows})
+
+    def as_at(self, rec_id: int, when: datetime.date | None):
+        """(status, date, precision) as it stood on ``when`` (None: latest)."""
+        latest = None
+        for entry in self.by_rec.get(rec_id, ()):
+            if when is not None and entry[0] > when:
+                break
+            latest = entry
+        if latest is None:
+            return Status.NEVER_ASSESSED, None, DatePrecision.DAY
+        return Status(latest[1]), latest[0], latest[2]
+
+
+def _counts(statuses) -> dict[int, int]:
+    counts: dict[int, int] = {}
+    for status in statuses:
+        counts[status] = counts.get(status, 0) + 1
+    return counts
+
+
+def _breakdown(recs, key) -> list[dict]:
+    groups: dict = {}
+    for rec in recs:
+        for group in key(rec):
+            groups.setdefault(group, []).append(rec.status_as_at)
+    rows = [{"group": group, "summary": status_summary(_counts(s)), "total": len(s)} for group, s in groups.items()]
+    return sorted(rows, key=lambda row: (-row["total"], str(row["group"])))
+
+
+def _movement(history: _History, recs, dates) -> Movement | None:
+    if len(dates) < 2:
+        return None
+    before, after = dates[-2], dates[-1]
+    movement = Movement(
+        before=before,
+        after=after,
+        before_label=format_partial_date(*_precision_of(history, before)),
+        after_label=format_partial_date(*_precision_of(history, after)),
+    )
+    for rec in recs:
+        old, new = history.as_at(rec.pk, before)[0], history.as_at(rec.pk, after)[0]
+        if old == new:
+            movement.same += 1
+        elif old in RATED and new in RATED:
+            # Lower numbers are more severe: Green (3) above Amber (2) above Red (1).
+            if new > old:
+                movement.up += 1
+            else:
+                movement.down += 1
+        elif new in RATED:
+            movement.newly_rated += 1
+        else:
+            movement.other += 1
+    return movement
+
+
+def _precision_of(history: _History, when: datetime.date) -> tuple[datetime.date, str]:
+    """A date as the sources gave it: the finest precision any update on it has."""
+    precisions = {entry[2] for entries in history.by_rec.values() for entry in entries if entry[0] == when}
+    for precision in (DatePrecision.DAY, DatePrecision.MONTH, DatePrecision.YEAR):
+        if precision in precisions:
+            return when, precision
+    return when, DatePrecision.DAY
+
+
+def report_dashboard(report, *, as_at: datetime.date | None = None, stale_months: int = 24) -> Dashboard:
+    """Everything on a report's dashboard, optionally as it stood on ``as_at``. 5 queries."""
+    recs = list(recommendations_for_report(report))
+    rows = list(
+        ProgressUpdate.objects.filter(recommendation__report=report)
+        .order_by("assessed_on", "created", "id")
+        .values("recommendation_id", "assessed_on", "assessed_precision", "rag")
+    )
+    history = _History(rows)
+    for rec in recs:
+        rec.status_as_at, rec.status_date_as_at, rec.status_precision_as_at = history.as_at(rec.pk, as_at)
+        rec.status_date_as_at_display = format_partial_date(rec.status_date_as_at, rec.status_precision_as_at)
+
+    dates = [d for d in history.dates if as_at is None or d <= as_at]
+    trend_dates = dates[-TREND_POINTS:]
+    trend = []
+    if report.published < (trend_dates[0] if trend_dates else (as_at or timezone.localdate())):
+        trend.append(
+            {
+                "date": report.published,
+                "label": f"Published {report.published_display}",
+                "summary": status_summary({Status.NEVER_ASSESSED: len(recs)}),
+            }
+        )
+    for when in trend_dates:
+        trend.append(
+            {
+                "date": when,
+                "label": format_partial_date(*_precision_of(history, when)),
+                "summary": status_summary(_counts(history.as_at(rec.pk, when)[0] for rec in recs)),
+            }
+        )
+
+    reference = as_at or timezone.localdate()
+    stale_before = _months_before(reference, stale_months)
+    stale = [rec for rec in recs if rec.status_date_as_at is None or rec.status_date_as_at < stale_before]
+
+    latest = ProgressUpdate.objects.filter(recommendation__report=report)
+    if as_at is not None:
+        latest = latest.filter(assessed_on__lte=as_at)
+    latest_updates = list(
+        latest.select_related("recommendation", "published_in", "concerns").order_by("-assessed_on", "-created", "-id")[
+            :10
+        ]
+    )
+    return Dashboard(
+        report=report,
+        as_at=as_at,
+        recommendations=recs,
+        summary=status_summary(_counts(rec.status_as_at for rec in recs)),
+        by_owner=_breakdown(recs, lambda rec: rec.owners.all()),
+        by_theme=_breakdown(recs, lambda rec: [rec.theme or "No theme given"]),
+        trend=trend,
+        movement=_movement(history, recs, dates),
+        stale=stale,
+        stale_months=stale_months,
+        stale_before=stale_before,
+        latest_updates=latest_updates,
+    )
+
+
+def _months_before(when: datetime.date, months: int) -> datetime.date:
+    year, month = divmod(when.year * 12 + (when.month - 1) - months, 12)
+    return datetime.date(year, month + 1, min(when.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def latest_updates(limit: int = 10) -> list[ProgressUpdate]:
+    """The most recent assessments across the portfolio. 1 query."""
+    return list(
+        ProgressUpdate.objects.select_related("recommendation__report", "published_in", "concerns").order_by(
+            "-assessed_on", "-created", "-id"
+        )[:limit]
+    )
+
+
+def report_appendix(report) -> list[dict]:
+    """The published-appendix shape: a row per recommendation with its latest round of
+    assessment (every update on its latest date assessed, e.g. one per part rated);
+    consecutive recommendations sharing the same latest assessment are grouped, as
+    the published appendix groups closely related recommendations. 2 queries."""
+    recs = list(Recommendation.objects.for_report(report).order_by("number"))
+    latest: dict[int, list[ProgressUpdate]] = {}
+    updates = ProgressUpdate.objects.filter(recommendation__report=report).select_related("published_in")
+    for update in updates.order_by("recommendation_id", "-assessed_on", "created", "id"):
+        bucket = latest.setdefault(update.recommendation_id, [])
+        if not bucket or bucket[0].assessed_on == update.assessed_on:
+            bucket.append(update)
+    rows: list[dict] = []
+    for rec in recs:
+        round_ = latest.get(rec.pk, [])
+        signature = [(u.rag, u.part, u.summary, u.assessed_on) for u in round_]
+        if rows and round_ and rows[-1]["signature"] == signature:
+            rows[-1]["recommendations"].append(rec)
+        else:
+            rows.append({"recommendations": [rec], "updates": round_, "signature": signature})
+    return rows

@@ -34,7 +34,7 @@ class RecommendationTable(tables.Table):
     )
     status_date = tables.Column(verbose_name="Last assessed", order_by=("status_date", "pk"))
     update_count = tables.Column(
-        verbose_name="Updates", order_by=("update_count", "pk"), attrs={"td": {"class": "tracker-numeric"}}
+        verbose_name="Updates", order_by=("update_count", "pk"), attrs={"td": {"class": "tracker-table__number"}}
     )
 
     class Meta:

@@ -21,7 +21,7 @@ def _get_recommendation_for_user(request, pk: int) -> Recommendation:
         raise Http404("No such recommendation.") from None
 
 
-def _page_size(request) -> int:
+def page_size(request) -> int:
     try:
         size = int(request.GET.get("per_page", PAGE_SIZES[0]))
     except ValueError:
@@ -29,9 +29,10 @@ def _page_size(request) -> int:
     return size if size in PAGE_SIZES else PAGE_SIZES[0]
 
 
-def _table_page(request, queryset, *, export_stem: str, filterset: RecommendationFilter | None = None):
+def table_page(request, queryset, *, export_stem: str, filterset: RecommendationFilter | None = None):
     """Filter, sort and paginate ``queryset`` for the table, or export the whole
-    filtered, sorted set when ``?_export=csv|xlsx|json``. Returns (table, export response)."""
+    filtered, sorted set when ``?_export=csv|xlsx|json``. Returns (table, export
+    response or None). Shared by every page that shows the table."""
     if filterset is not None:
         queryset = filterset.qs if filterset.is_valid() else queryset.none()
         if filterset.is_valid() and filterset.form.cleaned_data.get("q") and "sort" not in request.GET:
@@ -42,7 +43,7 @@ def _table_page(request, queryset, *, export_stem: str, filterset: Recommendatio
     if export in FORMATS:
         return table, export_response(table.data.data, export, stem=export_stem)
     try:
-        table.paginate(page=request.GET.get("page", 1), per_page=_page_size(request))
+        table.paginate(page=request.GET.get("page", 1), per_page=page_size(request))
     except (EmptyPage, PageNotAnInteger):
         raise Http404("No such page of results.") from None
     return table, None
@@ -53,13 +54,13 @@ def recommendation_list(request):
     """The filterable, sortable, exportable table. Bounded queries: session, user,
     4 for the filter form's choices, count, page, owners of the page's rows."""
     filterset = RecommendationFilter(request.GET, queryset=selectors.recommendations_for_table())
-    table, export = _table_page(request, filterset.queryset, export_stem="recommendations", filterset=filterset)
+    table, export = table_page(request, filterset.queryset, export_stem="recommendations", filterset=filterset)
     if export:
         return export
     return render(
         request,
         "recommendations/list.html",
-        {"filterset": filterset, "table": table, "page_sizes": PAGE_SIZES, "per_page": _page_size(request)},
+        {"filterset": filterset, "table": table, "page_sizes": PAGE_SIZES, "per_page": page_size(request)},
     )
 
 
@@ -94,7 +95,7 @@ def owner_detail(request, slug):
     """One organisation: its status summary and the table of its recommendations."""
     owner = get_object_or_404(Owner, slug=slug)
     queryset = selectors.recommendations_for_owner(owner)
-    table, export = _table_page(request, queryset, export_stem=owner.slug)
+    table, export = table_page(request, queryset, export_stem=owner.slug)
     if export:
         return export
     counts = dict(queryset.order_by().values_list("status").annotate(n=Count("id")))
@@ -106,6 +107,6 @@ def owner_detail(request, slug):
             "table": table,
             "summary": selectors.status_summary(counts),
             "page_sizes": PAGE_SIZES,
-            "per_page": _page_size(request),
+            "per_page": page_size(request),
         },
     )

@@ -7,4 +7,5 @@ app_name = "reports"
 urlpatterns = [
     path("", views.report_list, name="list"),
     path("<slug:slug>/", views.report_detail, name="detail"),
+    path("<slug:slug>/appendix/", views.report_appendix, name="appendix"),
 ]

@@ -1,32 +1,87 @@
+from django.conf import settings
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from recommendations.selectors import recommendations_for_report, status_counts_by_report, status_summary
+from recommendations import selectors
+from recommendations.filters import RecommendationFilter
+from recommendations.views import PAGE_SIZES, page_size, table_page
+from reports.forms import DashboardForm
 from reports.models import Report
+
+
+def _report_rows():
+    """Every publication, newest first, with its recommendations' status counts. 3 queries."""
+    reports = list(Report.objects.prefetch_related("publishers").select_related("follows_up"))
+    counts = selectors.status_counts_by_report(r.pk for r in reports)
+    return [
+        {
+            "report": r,
+            "summary": selectors.status_summary(counts.get(r.pk, {})),
+            "total": sum(counts.get(r.pk, {}).values()),
+        }
+        for r in reports
+    ]
 
 
 @require_safe
 def report_list(request):
-    """Every publication, newest first, with its recommendations' status counts. 3 queries."""
-    reports = list(Report.objects.prefetch_related("publishers").select_related("follows_up"))
-    counts = status_counts_by_report(r.pk for r in reports)
-    rows = [
-        {"report": r, "summary": status_summary(counts.get(r.pk, {})), "total": sum(counts.get(r.pk, {}).values())}
-        for r in reports
-    ]
-    return render(request, "reports/report_list.html", {"rows": rows})
+    """Every publication with a compact RAG distribution. 3 queries."""
+    return render(request, "reports/report_list.html", {"rows": _report_rows()})
+
+
+@require_safe
+def portfolio(request):
+    """The signed-in home page: every report side by side, totals, recent updates. 4 queries."""
+    return render(
+        request,
+        "reports/report_list.html",
+        {"rows": _report_rows(), "latest_updates": selectors.latest_updates(10)},
+    )
+
+
+def _get_report(slug) -> Report:
+    return get_object_or_404(
+        Report.objects.select_related("follows_up").prefetch_related("publishers", "followed_up_by"), slug=slug
+    )
 
 
 @require_safe
 def report_detail(request, slug):
-    """A publication: metadata and its recommendations with current status. 5 queries."""
-    report = get_object_or_404(
-        Report.objects.select_related("follows_up").prefetch_related("publishers", "followed_up_by"), slug=slug
+    """The per-report dashboard, optionally "as at" a date, with the report's
+    recommendations in the shared table (same filters and exports). Bounded
+    queries: the report (3), its history and recommendations (4), latest
+    updates (1), and the table's (about 7)."""
+    report = _get_report(slug)
+    form = DashboardForm(request.GET or None)
+    as_at, stale_months = None, None
+    if form.is_bound and form.is_valid():
+        as_at, stale_months = form.cleaned_data["as_at"], form.cleaned_data["stale_months"]
+    dashboard = selectors.report_dashboard(
+        report, as_at=as_at, stale_months=stale_months or settings.TRACKER_STALE_MONTHS
     )
-    recommendations = list(recommendations_for_report(report))
-    counts = status_counts_by_report([report.pk]).get(report.pk, {})
+
+    filterset = RecommendationFilter(request.GET, queryset=selectors.recommendations_for_table().for_report(report))
+    del filterset.filters["report"]
+    table, export = table_page(request, filterset.queryset, export_stem=report.slug, filterset=filterset)
+    if export:
+        return export
     return render(
         request,
         "reports/report_detail.html",
-        {"report": report, "recommendations": recommendations, "summary": status_summary(counts)},
+        {
+            "report": report,
+            "dashboard": dashboard,
+            "form": form,
+            "filterset": filterset,
+            "table": table,
+            "page_sizes": PAGE_SIZES,
+            "per_page": page_size(request),
+        },
     )
+
+
+@require_safe
+def report_appendix(request, slug):
+    """A printable "progress on implementing recommendations" appendix. 5 queries."""
+    report = _get_report(slug)
+    return render(request, "reports/appendix.html", {"report": report, "rows": selectors.report_appendix(report)})

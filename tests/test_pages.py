@@ -36,8 +36,8 @@ def test_publication_page_shows_recommendations_and_current_status(auditor_clien
     assert response.status_code == 200
     page = response.content.decode()
     assert "establish a national forum which has the credibility and authority" in page
-    assert page.count("Never assessed") == 0
-    assert "Red" in page and "Amber" in page and "Green" in page and "Not rated" in page
+    for word in ("Red", "Amber", "Green", "Not rated"):
+        assert f">{word}</strong>" in page
 
 
 def test_recommendation_page_shows_history_newest_first(auditor_client, seeded):
@@ -82,7 +82,8 @@ def test_publication_pages_issue_a_bounded_number_of_queries(
     # session + user, then the page's own queries: the same at both sizes.
     with django_assert_max_num_queries(8):
         assert auditor_client.get("/reports/").status_code == 200
-    with django_assert_max_num_queries(9):
+    # The publication page is its dashboard (tests/test_dashboards.py has more sizes).
+    with django_assert_max_num_queries(16):
         assert auditor_client.get(report.get_absolute_url()).status_code == 200
     rec = report.recommendations.first()
     for _ in range(5):

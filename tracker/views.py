@@ -4,14 +4,6 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from reports.views import report_list
-
-
-@require_safe
-def home(request):
-    """The signed-in home page: the portfolio of publications."""
-    return report_list(request)
-
 
 @login_not_required
 @never_cache

@@ -1,0 +1,51 @@
+"""Dashboards and the printable appendix in a real browser."""
+
+import io
+import re
+
+from playwright.sync_api import expect
+from pypdf import PdfReader
+
+from tests.browser.conftest import MOBILE
+
+
+def test_dashboard_as_at_and_appendix_to_pdf(page, visit, sign_in, auditor, tmp_path):
+    sign_in(auditor)
+    visit(page, "/reports/community-planning-update-2016/", name="dashboard")
+    expect(page.get_by_role("img", name=re.compile(r"Red 2 \(15%\), Amber 3 \(23%\), Green 5 \(38%\)"))).to_be_visible()
+
+    page.get_by_label("Show the dashboard as at").fill("2016-07-01")
+    page.get_by_role("button", name="Update dashboard").click()
+    expect(page).to_have_url(re.compile(r"as_at=2016-07-01"))
+    expect(page.get_by_role("heading", name="Status as at 1 July 2016")).to_be_visible()
+    expect(page.get_by_role("img", name=re.compile(r"Not rated 3 \(23%\), Never assessed 10 \(77%\)"))).to_be_visible()
+    visit.screenshot(page, "dashboard-as-at")
+
+    page.get_by_role("link", name="Printable progress appendix").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Appendix: progress on implementing recommendations")
+    page.emulate_media(media="print")
+    pdf = page.pdf(format="A4", print_background=True)
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    text = re.sub(r"\s+", " ", text)
+    for expected in [
+        "Appendix: progress on implementing recommendations",
+        "Recommendation 1",
+        "Recommendation 13",
+        "Rating: Green",
+        "Rating: Amber",
+        "Rating: Red",
+        "Rating: Not rated",
+        "establish a national forum",
+    ]:
+        assert expected in text, expected
+    assert "Sign out" not in text and "Rows per page" not in text  # navigation is not printed
+    (tmp_path / "appendix.pdf").write_bytes(pdf)
+
+
+def test_dashboard_on_a_phone(page, visit, sign_in, auditor):
+    sign_in(auditor)
+    page.set_viewport_size(MOBILE)
+    visit(page, "/reports/community-planning-update-2016/", name="dashboard-mobile")
+    expect(page.get_by_role("heading", name="Trend")).to_be_visible()
+    # Nothing makes the page wider than the phone: wide tables scroll inside themselves.
+    assert page.evaluate("document.documentElement.scrollWidth") <= MOBILE["width"]
