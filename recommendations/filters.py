@@ -119,7 +119,7 @@ class RecommendationFilter(django_filters.FilterSet):
     not_assessed_since = django_filters.DateFilter(
         label="Not assessed since",
         method="filter_not_assessed_since",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="Includes recommendations never assessed.",
     )
 

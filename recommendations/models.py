@@ -1,3 +1,5 @@
+import re
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -332,3 +334,40 @@ def format_evidence(ref: dict) -> str:
     if page:
         parts.append(f"page {page}" if parts else f"Page {page}")
     return ", ".join(parts)
+
+
+_PARAGRAPHS = re.compile(r"^paragraphs?\s+(.+)$", re.IGNORECASE)
+_PAGE = re.compile(r"^page\s+(\d+)$", re.IGNORECASE)
+
+
+def parse_evidence(text: str) -> list[dict]:
+    """ "Paragraphs 23 and 24, page 14; Key message, page 10" -> structured references.
+
+    The inverse of format_evidence; raises ValueError naming a reference it cannot read."""
+    refs = []
+    for raw in (part.strip() for part in text.split(";")):
+        if not raw:
+            continue
+        section, paragraphs, page = "", [], None
+        in_paragraphs = False
+        for index, part in enumerate(p.strip() for p in raw.split(",")):
+            if match := _PARAGRAPHS.match(part):
+                paragraphs += _split_numbers(match.group(1))
+                in_paragraphs = True
+            elif match := _PAGE.match(part):
+                page = int(match.group(1))
+                in_paragraphs = False
+            elif in_paragraphs and re.fullmatch(r"[\w.]+(\s+and\s+[\w.]+)?", part):
+                paragraphs += _split_numbers(part)
+            elif index == 0 and re.fullmatch(r"[A-Za-z][A-Za-z ]{0,60}", part):
+                section = part
+            else:
+                raise ValueError(f"Could not read the evidence reference {raw!r}.")
+        if page is not None and page < 1:
+            raise ValueError(f"Could not read the evidence reference {raw!r}.")
+        refs.append({"section": section, "paragraphs": paragraphs, "page": page})
+    return refs
+
+
+def _split_numbers(text: str) -> list[str]:
+    return [n for n in re.split(r"\s*(?:,|\band\b)\s*", text.strip()) if n]

@@ -1,6 +1,8 @@
 """Reads: querysets and aggregates over recommendations.
 
 Views in ``reports`` reach recommendation data only through this module.
+Every function that reads recommendations or updates takes the user's
+``Scope`` (tracker.access) and returns only what that user may see.
 """
 
 import calendar
@@ -12,16 +14,17 @@ from django.utils import timezone
 
 from recommendations.filters import owners_matching
 from recommendations.models import Owner, ProgressUpdate, Recommendation, Status
+from tracker.access import Scope
 from tracker.dates import DatePrecision, format_partial_date
 
 # The table's default order: newest report first, then the report's own order.
 DEFAULT_ORDER = ("-report__published", "report__title", "number")
 
 
-def status_counts_by_report(report_ids) -> dict[int, dict[int, int]]:
+def status_counts_by_report(report_ids, *, scope: Scope) -> dict[int, dict[int, int]]:
     """{report_id: {status: count}} for the given reports, in one query."""
     rows = (
-        Recommendation.objects.filter(report_id__in=list(report_ids))
+        scope.recommendations(Recommendation.objects.filter(report_id__in=list(report_ids)))
         .values("report_id", "status")
         .annotate(n=Count("id"))
         .order_by()
@@ -32,44 +35,44 @@ def status_counts_by_report(report_ids) -> dict[int, dict[int, int]]:
     return counts
 
 
-def recommendations_for_report(report) -> QuerySet[Recommendation]:
+def recommendations_for_report(report, *, scope: Scope) -> QuerySet[Recommendation]:
     """The report's recommendations in order, with owners. 2 queries when evaluated."""
     return (
-        Recommendation.objects.for_report(report)
+        scope.recommendations(Recommendation.objects.for_report(report))
         .order_by("number")
         .prefetch_related(Prefetch("owners", queryset=Owner.objects.only("id", "name", "slug")))
     )
 
 
-def recommendations_for_table() -> QuerySet[Recommendation]:
+def recommendations_for_table(*, scope: Scope) -> QuerySet[Recommendation]:
     """The base queryset of the recommendations table: report joined, owners
     prefetched (one query per page), in the default order."""
     return (
-        Recommendation.objects.select_related("report")
+        scope.recommendations(Recommendation.objects.select_related("report"))
         .prefetch_related(Prefetch("owners", queryset=Owner.objects.only("id", "name", "slug").order_by("name")))
         .order_by(*DEFAULT_ORDER)
     )
 
 
-def recommendations_for_owner(owner: Owner) -> QuerySet[Recommendation]:
+def recommendations_for_owner(owner: Owner, *, scope: Scope) -> QuerySet[Recommendation]:
     """Addressed to this owner; for a single CPP, also those addressed to all CPPs."""
-    return recommendations_for_table().filter(owners_matching([owner.slug]))
+    return recommendations_for_table(scope=scope).filter(owners_matching([owner.slug]))
 
 
-def recommendation_detail(pk: int) -> Recommendation:
+def recommendation_detail(pk: int, *, scope: Scope) -> Recommendation:
     """One recommendation with report, owners, dimensions, linked recommendations and
     history, each update annotated with the rating before it (``previous_rag``).
     7 queries, plus one per level of a carried-forward chain deeper than one."""
     rec = (
-        Recommendation.objects.select_related("report")
+        scope.recommendations(Recommendation.objects.select_related("report"))
         .prefetch_related(
             "owners",
             "audit_dimensions",
             Prefetch(
                 "updates",
-                queryset=ProgressUpdate.objects.select_related("published_in", "concerns", "author").order_by(
-                    "-assessed_on", "-created", "-id"
-                ),
+                queryset=scope.updates(
+                    ProgressUpdate.objects.select_related("published_in", "concerns", "author")
+                ).order_by("-assessed_on", "-created", "-id"),
             ),
         )
         .get(pk=pk)
@@ -77,19 +80,19 @@ def recommendation_detail(pk: int) -> Recommendation:
     history = list(rec.updates.all())
     for newer, older in zip(history, history[1:] + [None], strict=True):
         newer.previous_rag = older.rag if older else None
-    rec.earlier = _chain(rec, "carries_forward")
-    rec.later = _chain(rec, "carried_forward_by")
+    rec.earlier = _chain(rec, "carries_forward", scope)
+    rec.later = _chain(rec, "carried_forward_by", scope)
     return rec
 
 
-def _chain(rec: Recommendation, relation: str, limit: int = 10) -> list[Recommendation]:
+def _chain(rec: Recommendation, relation: str, scope: Scope, limit: int = 10) -> list[Recommendation]:
     """Recommendations linked through ``relation``, nearest first, following the chain."""
     found: list[Recommendation] = []
     seen = {rec.pk}
     frontier = [rec.pk]
     for _ in range(limit):
         step = list(
-            Recommendation.objects.filter(**{f"{_reverse(relation)}__in": frontier})
+            scope.recommendations(Recommendation.objects.filter(**{f"{_reverse(relation)}__in": frontier}))
             .exclude(pk__in=seen)
             .select_related("report")
             .order_by("report__published", "number")
@@ -107,11 +110,13 @@ def _reverse(relation: str) -> str:
     return {"carries_forward": "carried_forward_by", "carried_forward_by": "carries_forward"}[relation]
 
 
-def owner_status_counts() -> dict[int, dict[int, int]]:
+def owner_status_counts(*, scope: Scope) -> dict[int, dict[int, int]]:
     """{owner_id: {status: count}} over recommendations addressed to each owner; a
     single CPP also counts those addressed to all CPPs. 2 queries."""
-    link = Recommendation.owners.through
-    rows = link.objects.values("owner_id", "recommendation__status").annotate(n=Count("id")).order_by()
+    link = Recommendation.owners.through.objects.all()
+    if not scope.everything:
+        link = link.filter(recommendation__in=scope.recommendations(Recommendation.objects.all()).values("pk"))
+    rows = link.values("owner_id", "recommendation__status").annotate(n=Count("id")).order_by()
     counts: dict[int, dict[int, int]] = {}
     for row in rows:
         bucket = counts.setdefault(row["owner_id"], {})
@@ -257,11 +262,11 @@ def _precision_of(history: _History, when: datetime.date) -> tuple[datetime.date
     return when, DatePrecision.DAY
 
 
-def report_dashboard(report, *, as_at: datetime.date | None = None, stale_months: int = 24) -> Dashboard:
+def report_dashboard(report, *, scope: Scope, as_at: datetime.date | None = None, stale_months: int = 24) -> Dashboard:
     """Everything on a report's dashboard, optionally as it stood on ``as_at``. 5 queries."""
-    recs = list(recommendations_for_report(report))
+    recs = list(recommendations_for_report(report, scope=scope))
     rows = list(
-        ProgressUpdate.objects.filter(recommendation__report=report)
+        scope.updates(ProgressUpdate.objects.filter(recommendation__report=report))
         .order_by("assessed_on", "created", "id")
         .values("recommendation_id", "assessed_on", "assessed_precision", "rag")
     )
@@ -294,7 +299,7 @@ def report_dashboard(report, *, as_at: datetime.date | None = None, stale_months
     stale_before = _months_before(reference, stale_months)
     stale = [rec for rec in recs if rec.status_date_as_at is None or rec.status_date_as_at < stale_before]
 
-    latest = ProgressUpdate.objects.filter(recommendation__report=report)
+    latest = scope.updates(ProgressUpdate.objects.filter(recommendation__report=report))
     if as_at is not None:
         latest = latest.filter(assessed_on__lte=as_at)
     latest_updates = list(
@@ -323,23 +328,23 @@ def _months_before(when: datetime.date, months: int) -> datetime.date:
     return datetime.date(year, month + 1, min(when.day, calendar.monthrange(year, month + 1)[1]))
 
 
-def latest_updates(limit: int = 10) -> list[ProgressUpdate]:
+def latest_updates(*, scope: Scope, limit: int = 10) -> list[ProgressUpdate]:
     """The most recent assessments across the portfolio. 1 query."""
     return list(
-        ProgressUpdate.objects.select_related("recommendation__report", "published_in", "concerns").order_by(
-            "-assessed_on", "-created", "-id"
-        )[:limit]
+        scope.updates(ProgressUpdate.objects.all())
+        .select_related("recommendation__report", "published_in", "concerns")
+        .order_by("-assessed_on", "-created", "-id")[:limit]
     )
 
 
-def report_appendix(report) -> list[dict]:
+def report_appendix(report, *, scope: Scope) -> list[dict]:
     """The published-appendix shape: a row per recommendation with its latest round of
     assessment (every update on its latest date assessed, e.g. one per part rated);
     consecutive recommendations sharing the same latest assessment are grouped, as
     the published appendix groups closely related recommendations. 2 queries."""
-    recs = list(Recommendation.objects.for_report(report).order_by("number"))
+    recs = list(scope.recommendations(Recommendation.objects.for_report(report)).order_by("number"))
     latest: dict[int, list[ProgressUpdate]] = {}
-    updates = ProgressUpdate.objects.filter(recommendation__report=report).select_related("published_in")
+    updates = scope.updates(ProgressUpdate.objects.filter(recommendation__report=report)).select_related("published_in")
     for update in updates.order_by("recommendation_id", "-assessed_on", "created", "id"):
         bucket = latest.setdefault(update.recommendation_id, [])
         if not bucket or bucket[0].assessed_on == update.assessed_on:

@@ -7,6 +7,8 @@ app_name = "recommendations"
 urlpatterns = [
     path("recommendations/", views.recommendation_list, name="list"),
     path("recommendations/<int:pk>/", views.detail, name="detail"),
+    path("recommendations/<int:pk>/updates/", views.add_update, name="add_update"),
+    path("my/", views.my_recommendations, name="mine"),
     path("owners/", views.owner_list, name="owners"),
     path("owners/<slug:slug>/", views.owner_detail, name="owner"),
 ]

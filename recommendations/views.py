@@ -1,22 +1,31 @@
+"""Recommendation pages. Every view reads through the user's Scope (tracker.access):
+officers see only what is addressed to their organisations; only auditors write."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.db.models import Count
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_safe
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST, require_safe
 
 from recommendations import selectors
 from recommendations.exports import FORMATS, export_response
 from recommendations.filters import RecommendationFilter
+from recommendations.forms import ProgressUpdateForm
 from recommendations.models import Owner, Recommendation, Status
+from recommendations.services import progress_update_create
 from recommendations.tables import RecommendationTable
+from tracker.access import can_record_updates, organisation_scope, scope_for
 
 PAGE_SIZES = (25, 50, 100)
 
 
 def _get_recommendation_for_user(request, pk: int) -> Recommendation:
-    """The recommendation if this user may see it, else 404."""
+    """The recommendation if this user may see it, else 404 (not 403: its existence is not revealed)."""
     try:
-        return selectors.recommendation_detail(pk)
+        return selectors.recommendation_detail(pk, scope=scope_for(request.user))
     except Recommendation.DoesNotExist:
         raise Http404("No such recommendation.") from None
 
@@ -49,33 +58,105 @@ def table_page(request, queryset, *, export_stem: str, filterset: Recommendation
     return table, None
 
 
+def _table_context(request, table) -> dict:
+    return {"table": table, "page_sizes": PAGE_SIZES, "per_page": page_size(request)}
+
+
 @require_safe
 def recommendation_list(request):
     """The filterable, sortable, exportable table. Bounded queries: session, user,
-    4 for the filter form's choices, count, page, owners of the page's rows."""
-    filterset = RecommendationFilter(request.GET, queryset=selectors.recommendations_for_table())
-    table, export = table_page(request, filterset.queryset, export_stem="recommendations", filterset=filterset)
+    roles, 4 for the filter form's choices, count, page, owners of the page's rows."""
+    base = selectors.recommendations_for_table(scope=scope_for(request.user))
+    filterset = RecommendationFilter(request.GET, queryset=base)
+    table, export = table_page(request, base, export_stem="recommendations", filterset=filterset)
     if export:
         return export
+    return render(request, "recommendations/list.html", {"filterset": filterset, **_table_context(request, table)})
+
+
+@require_safe
+def my_recommendations(request):
+    """The recommendations addressed to the user's organisation(s), with their exports."""
+    organisations = list(request.user.organisations.order_by("name"))
+    base = selectors.recommendations_for_table(scope=organisation_scope(request.user))
+    table, export = table_page(request, base, export_stem="my-recommendations")
+    if export:
+        return export
+    counts = dict(base.order_by().values_list("status").annotate(n=Count("id")))
     return render(
         request,
-        "recommendations/list.html",
-        {"filterset": filterset, "table": table, "page_sizes": PAGE_SIZES, "per_page": page_size(request)},
+        "recommendations/mine.html",
+        {"organisations": organisations, "summary": selectors.status_summary(counts), **_table_context(request, table)},
     )
+
+
+def _detail_context(request, recommendation, form=None, newer=None) -> dict:
+    if form is None and can_record_updates(request.user):
+        history = list(recommendation.updates.all())
+        form = ProgressUpdateForm(
+            recommendation=recommendation,
+            initial={"seen_latest": max((u.pk for u in history), default=0), "assessed_on": timezone.localdate()},
+        )
+    return {"recommendation": recommendation, "form": form, "newer_updates": newer or []}
 
 
 @require_safe
 def detail(request, pk):
-    """A recommendation with its chain of related recommendations and its history."""
+    """A recommendation, its related chain and its history; the update form for auditors."""
     recommendation = _get_recommendation_for_user(request, pk)
-    return render(request, "recommendations/detail.html", {"recommendation": recommendation})
+    return render(request, "recommendations/detail.html", _detail_context(request, recommendation))
+
+
+@require_POST
+def add_update(request, pk):
+    """Record a progress update (auditors only). If another update was recorded since
+    the form was opened, nothing is saved until the auditor confirms."""
+    if not can_record_updates(request.user):
+        raise PermissionDenied("Only auditors record progress updates.")
+    recommendation = _get_recommendation_for_user(request, pk)
+    form = ProgressUpdateForm(request.POST, recommendation=recommendation)
+    if not form.is_valid():
+        return render(
+            request, "recommendations/detail.html", _detail_context(request, recommendation, form), status=400
+        )
+
+    data = form.cleaned_data
+    history = list(recommendation.updates.all())
+    newer = [u for u in history if u.pk > (data["seen_latest"] or 0)]
+    if newer and not data["confirm"]:
+        form = ProgressUpdateForm(
+            {**request.POST.dict(), "seen_latest": max(u.pk for u in history)}, recommendation=recommendation
+        )
+        form.is_valid()
+        form.stale = True
+        return render(
+            request, "recommendations/detail.html", _detail_context(request, recommendation, form, newer), status=409
+        )
+
+    before = Status(recommendation.status).label
+    update = progress_update_create(
+        recommendation=recommendation,
+        rag=data["rag"],
+        summary=data["summary"],
+        assessed_on=data["assessed_on"],
+        evidence=data["evidence"],
+        published_in=data["published_in"],
+        corrects=data["corrects"],
+        author=request.user,
+    )
+    after = Status(recommendation.status).label
+    change = f"{before} → {after}" if before != after else f"still {after}"
+    messages.success(
+        request, f"Progress update recorded ({update.rag_label}, {update.assessed_display}). Current status: {change}."
+    )
+    return redirect(recommendation)
 
 
 @require_safe
 def owner_list(request):
     """Every organisation, grouped by kind, with the status of what is addressed to it. 4 queries."""
     owners = list(Owner.objects.order_by("kind", "-all_cpps", "name"))
-    counts = selectors.owner_status_counts()
+    counts = selectors.owner_status_counts(scope=scope_for(request.user))
     groups: dict[str, list] = {}
     for owner in owners:
         summary = selectors.status_summary(counts.get(owner.pk, {}))
@@ -94,7 +175,7 @@ def owner_list(request):
 def owner_detail(request, slug):
     """One organisation: its status summary and the table of its recommendations."""
     owner = get_object_or_404(Owner, slug=slug)
-    queryset = selectors.recommendations_for_owner(owner)
+    queryset = selectors.recommendations_for_owner(owner, scope=scope_for(request.user))
     table, export = table_page(request, queryset, export_stem=owner.slug)
     if export:
         return export
@@ -102,11 +183,5 @@ def owner_detail(request, slug):
     return render(
         request,
         "recommendations/owner_detail.html",
-        {
-            "owner": owner,
-            "table": table,
-            "summary": selectors.status_summary(counts),
-            "page_sizes": PAGE_SIZES,
-            "per_page": page_size(request),
-        },
+        {"owner": owner, "summary": selectors.status_summary(counts), **_table_context(request, table)},
     )

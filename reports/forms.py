@@ -8,7 +8,7 @@ class DashboardForm(forms.Form):
     as_at = forms.DateField(
         label="Show the dashboard as at",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="Recomputed from the history as it stood on that date. Leave empty for today.",
     )
     stale_months = forms.IntegerField(

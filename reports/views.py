@@ -7,12 +7,13 @@ from recommendations.filters import RecommendationFilter
 from recommendations.views import PAGE_SIZES, page_size, table_page
 from reports.forms import DashboardForm
 from reports.models import Report
+from tracker.access import scope_for
 
 
-def _report_rows():
-    """Every publication, newest first, with its recommendations' status counts. 3 queries."""
+def _report_rows(scope):
+    """Every publication, newest first, with its (visible) recommendations' status counts. 3 queries."""
     reports = list(Report.objects.prefetch_related("publishers").select_related("follows_up"))
-    counts = selectors.status_counts_by_report(r.pk for r in reports)
+    counts = selectors.status_counts_by_report((r.pk for r in reports), scope=scope)
     return [
         {
             "report": r,
@@ -26,16 +27,17 @@ def _report_rows():
 @require_safe
 def report_list(request):
     """Every publication with a compact RAG distribution. 3 queries."""
-    return render(request, "reports/report_list.html", {"rows": _report_rows()})
+    return render(request, "reports/report_list.html", {"rows": _report_rows(scope_for(request.user))})
 
 
 @require_safe
 def portfolio(request):
     """The signed-in home page: every report side by side, totals, recent updates. 4 queries."""
+    scope = scope_for(request.user)
     return render(
         request,
         "reports/report_list.html",
-        {"rows": _report_rows(), "latest_updates": selectors.latest_updates(10)},
+        {"rows": _report_rows(scope), "latest_updates": selectors.latest_updates(scope=scope, limit=10)},
     )
 
 
@@ -52,15 +54,18 @@ def report_detail(request, slug):
     queries: the report (3), its history and recommendations (4), latest
     updates (1), and the table's (about 7)."""
     report = _get_report(slug)
+    scope = scope_for(request.user)
     form = DashboardForm(request.GET or None)
     as_at, stale_months = None, None
     if form.is_bound and form.is_valid():
         as_at, stale_months = form.cleaned_data["as_at"], form.cleaned_data["stale_months"]
     dashboard = selectors.report_dashboard(
-        report, as_at=as_at, stale_months=stale_months or settings.TRACKER_STALE_MONTHS
+        report, scope=scope, as_at=as_at, stale_months=stale_months or settings.TRACKER_STALE_MONTHS
     )
 
-    filterset = RecommendationFilter(request.GET, queryset=selectors.recommendations_for_table().for_report(report))
+    filterset = RecommendationFilter(
+        request.GET, queryset=selectors.recommendations_for_table(scope=scope).for_report(report)
+    )
     del filterset.filters["report"]
     table, export = table_page(request, filterset.queryset, export_stem=report.slug, filterset=filterset)
     if export:
@@ -84,4 +89,5 @@ def report_detail(request, slug):
 def report_appendix(request, slug):
     """A printable "progress on implementing recommendations" appendix. 5 queries."""
     report = _get_report(slug)
-    return render(request, "reports/appendix.html", {"report": report, "rows": selectors.report_appendix(report)})
+    rows = selectors.report_appendix(report, scope=scope_for(request.user))
+    return render(request, "reports/appendix.html", {"report": report, "rows": rows})

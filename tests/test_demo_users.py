@@ -1,10 +1,16 @@
 import pytest
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate as django_authenticate
 from django.core.management import CommandError, call_command
+from django.test import RequestFactory
 
 from tracker.management.commands.demo_users import DEMO_PASSWORD
 
 pytestmark = pytest.mark.django_db
+
+
+def authenticate(**credentials):
+    """Sign in as the sign-in page does: with a request (login throttling needs one)."""
+    return django_authenticate(RequestFactory().post("/accounts/login/"), **credentials)
 
 
 def test_refuses_with_debug_off(settings, seeded):

@@ -1,11 +1,9 @@
 import datetime
-import os
-import subprocess
-import sys
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
+from tests.settings_probe import read_settings
 from tracker.dates import DatePrecision, format_partial_date, iso_partial_date, parse_partial_date, period_end
 from tracker.env import env_bool, env_int, env_list
 
@@ -36,26 +34,19 @@ def test_env_int_and_list_reject_malformed_values(monkeypatch):
 
 
 def _settings_import(**env):
-    """Import the settings module in a fresh interpreter with the given environment."""
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
-    full_env.update(env)
-    code = (
-        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='tracker.settings'; django.setup(); "
-        "from django.conf import settings as s; print(s.DEBUG, s.DATABASES['default']['ENGINE'], s.ALLOWED_HOSTS)"
-    )
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=full_env)
+    return read_settings("DEBUG", "DATABASES", **env)
 
 
 def test_settings_default_to_sqlite_and_debug_off():
     result = _settings_import()
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split()[:2] == ["False", "django.db.backends.sqlite3"]
+    assert result.stdout.startswith("False ") and "django.db.backends.sqlite3" in result.stdout
 
 
 def test_database_url_selects_postgresql():
     result = _settings_import(DATABASE_URL="postgres://postgres@127.0.0.1:5432/tracker", DJANGO_DEBUG="1")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split()[:2] == ["True", "django.db.backends.postgresql"]
+    assert result.stdout.startswith("True ") and "django.db.backends.postgresql" in result.stdout
 
 
 @pytest.mark.parametrize(

@@ -3,12 +3,16 @@
 Items whose URL name does not resolve yet are left out, so a later issue makes
 an item appear just by adding its URL. The item for the section the current
 page belongs to is marked current (templates add ``aria-current="page"``).
-No database queries: URL reversing and ``request.user`` only.
+Reads the user's roles (tracker.access.roles, cached on the user: at most one
+query per request, shared with the views' access checks).
 """
 
 from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
+
+from tracker.access import roles
+from tracker.roles import OFFICER
 
 
 @dataclass(frozen=True)
@@ -18,13 +22,14 @@ class NavItem:
     # View names (namespace:name, or a namespace followed by ":*") that belong to this section.
     section: tuple[str, ...]
     staff_only: bool = False
+    officer_only: bool = False
 
 
 NAV_ITEMS = (
     NavItem("Portfolio", "home", ("home",)),
     NavItem("Reports", "reports:list", ("reports:*",)),
     NavItem("Recommendations", "recommendations:list", ("recommendations:list", "recommendations:detail")),
-    NavItem("My recommendations", "recommendations:mine", ("recommendations:mine",)),
+    NavItem("My recommendations", "recommendations:mine", ("recommendations:mine",), officer_only=True),
     NavItem("Admin", "admin:index", ("admin:*",), staff_only=True),
 )
 
@@ -43,11 +48,16 @@ def navigation_items(request) -> list[dict]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return []
+    user_roles = roles(user)
+    if not user_roles:
+        return []  # nothing to navigate to until the account has a role
     match = getattr(request, "resolver_match", None)
     view_name = match.view_name if match else ""
     items = []
     for item in NAV_ITEMS:
         if item.staff_only and not user.is_staff:
+            continue
+        if item.officer_only and OFFICER not in user_roles:
             continue
         try:
             url = reverse(item.url_name)

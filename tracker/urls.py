@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from reports.views import portfolio
@@ -10,7 +11,12 @@ admin.site.site_title = "Recommendation Tracker admin"
 urlpatterns = [
     path("", portfolio, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("accounts/", include("django.contrib.auth.urls")),
+    # Sign-in pages. No password-reset-by-email flow: no mail is configured, and
+    # admins reset passwords in the admin site.
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password_change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password_change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("reports/", include("reports.urls")),
     path("", include("recommendations.urls")),
     path("admin/", admin.site.urls),

@@ -30,6 +30,8 @@ MAIN_PAGES = [
     ("dashboard-as-at", "/reports/community-planning-update-2016/?as_at=2016-07-01", "auditor", 200),
     ("appendix", "/reports/community-planning-update-2016/appendix/", "auditor", 200),
     ("organisations", "/owners/", "auditor", 200),
+    ("my-recommendations", "/my/", "officer_a", 200),
+    ("recommendation-as-officer", _recommendation("community-planning-update-2016", 11), "officer_a", 200),
     ("organisation", "/owners/inverclyde-alliance/", "auditor", 200),
     ("not-found", "/no-such-page/", "auditor", 404),
     ("bad-request", "/__test__/400/", "auditor", 400),

@@ -41,7 +41,7 @@ class Command(BaseCommand):
             user.is_active = True
             user.set_password(DEMO_PASSWORD)
             user.save()
-            user.groups.set([Group.objects.get(name=role)])
+            user.groups.set([Group.objects.get_or_create(name=role)[0]])
             if owner_slug:
                 try:
                     user.organisations.set([Owner.objects.get(slug=owner_slug)])

@@ -1,0 +1,85 @@
+from django import forms
+from django.utils import timezone
+
+from recommendations.models import RATINGS, ProgressUpdate, Recommendation, parse_evidence
+from reports.models import Report
+from tracker.dates import period_start
+
+
+class ProgressUpdateForm(forms.Form):
+    """An auditor's progress update. Only these fields are read from the request:
+    author, time, current status and the rest are set by the service."""
+
+    rag = forms.TypedChoiceField(
+        label="RAG rating",
+        choices=[(s.value, s.label) for s in RATINGS],
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose a rating, or “Not rated” for a narrative-only assessment."},
+    )
+    assessed_on = forms.DateField(
+        label="Date assessed",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"required": "Enter the date of the assessment.", "invalid": "Enter a real date."},
+    )
+    summary = forms.CharField(
+        label="Summary of progress",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=20000,
+        error_messages={"required": "Summarise the progress found."},
+    )
+    evidence = forms.CharField(
+        label="Evidence references (optional)",
+        required=False,
+        max_length=1000,
+        help_text="Separate references with a semicolon, for example: Paragraph 23, page 14; Page 15",
+    )
+    published_in = forms.ModelChoiceField(
+        label="Source publication (optional)",
+        queryset=Report.objects.order_by("-published"),
+        required=False,
+        empty_label="None",
+    )
+    corrects = forms.ModelChoiceField(
+        label="This corrects an earlier update (optional)",
+        queryset=ProgressUpdate.objects.none(),
+        required=False,
+        empty_label="No: it is a new assessment",
+    )
+    seen_latest = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    confirm = forms.BooleanField(label="Record my update anyway", required=False)
+
+    def __init__(self, *args, recommendation: Recommendation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.recommendation = recommendation
+        self.fields["corrects"].queryset = ProgressUpdate.objects.filter(recommendation=recommendation)
+        self.fields["corrects"].label_from_instance = lambda u: (
+            f"{u.assessed_display}: {u.rag_label}" + (f" ({u.part})" if u.part else "")
+        )
+
+    def clean_assessed_on(self):
+        value = self.cleaned_data["assessed_on"]
+        if value > timezone.localdate():
+            raise forms.ValidationError("The date assessed cannot be in the future.")
+        report = self.recommendation.report
+        if value < period_start(report.published, report.published_precision):
+            raise forms.ValidationError(
+                f"The date assessed cannot be before the report was published ({report.published_display})."
+            )
+        return value
+
+    def clean_summary(self):
+        value = self.cleaned_data["summary"].strip()
+        if not value:
+            raise forms.ValidationError("Summarise the progress found.")
+        return value
+
+    def clean_evidence(self):
+        try:
+            refs = parse_evidence(self.cleaned_data.get("evidence", ""))
+        except ValueError as exc:
+            raise forms.ValidationError(f"{exc} Write references like: Paragraph 23, page 14") from None
+        for ref in refs:
+            if not (ref["section"] or ref["paragraphs"] or ref["page"]):
+                raise forms.ValidationError("Each evidence reference needs a paragraph, a page or a section.")
+        return refs

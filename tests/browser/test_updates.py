@@ -1,0 +1,130 @@
+"""The auditor's RAG update and the officer's limited view, in a real browser, as the demo users."""
+
+import csv
+import io
+import re
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from recommendations.models import Recommendation
+from tracker.management.commands.demo_users import DEMO_PASSWORD
+
+R2016 = "/reports/community-planning-update-2016/"
+
+
+@pytest.fixture
+def demo_users():
+    call_command("demo_users", "--force", verbosity=0)
+
+
+def _sign_in(page, username):
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Portfolio")
+
+
+def _amber_count(page) -> int:
+    label = page.get_by_role("img", name=re.compile(r"Status of this report")).get_attribute("aria-label")
+    return int(re.search(r"Amber (\d+)", label).group(1))
+
+
+def test_auditor_moves_a_recommendation_from_amber_to_green(page, visit, demo_users):
+    _sign_in(page, "auditor")
+    visit(page, R2016, name="dashboard-before")
+    assert _amber_count(page) == 3
+
+    visit(page, "/recommendations/?status=amber&report=community-planning-update-2016", name="amber")
+    expect(page.get_by_role("heading", name="3 recommendations")).to_be_visible()
+    page.locator("#recommendations-table td.text a").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Recommendation \d+$"))
+
+    page.locator("label", has_text=re.compile(r"^Green$")).click()
+    page.get_by_label("Summary of progress").fill("Milestones published and agreed with partners.")
+    page.get_by_label("Evidence references (optional)").fill("Paragraph 12, page 4")
+    page.get_by_role("button", name="Record update").click()
+    expect(page.get_by_text(re.compile(r"Progress update recorded .*Current status: Amber → Green"))).to_be_visible()
+    expect(page.get_by_role("main")).to_contain_text("Paragraph 12, page 4")
+    visit.screenshot(page, "recorded")
+
+    page.get_by_role("link", name="Community planning: an update", exact=True).first.click()
+    assert _amber_count(page) == 2
+    label = page.get_by_role("img", name=re.compile(r"Status of this report")).get_attribute("aria-label")
+    assert "Green 6" in label
+
+
+def test_validation_errors_are_summarised_and_nothing_is_saved(page, visit, demo_users):
+    _sign_in(page, "auditor")
+    rec = Recommendation.objects.get(report__slug="community-planning-update-2016", number=8)
+    visit(page, rec.get_absolute_url(), name="form")
+    page.get_by_role("button", name="Record update").click()
+    summary = page.locator("#error-summary")
+    expect(summary).to_contain_text("There is a problem")
+    expect(summary).to_contain_text("Choose a rating")
+    expect(summary).to_contain_text("Summarise the progress found")
+    expect(summary).to_be_focused()
+    visit.screenshot(page, "form-errors")
+    assert rec.updates.count() == 1
+
+
+def test_auditor_records_an_update_with_the_keyboard_alone(page, live_server, demo_users):
+    page.goto("/accounts/login/")
+    page.keyboard.press("Tab")  # skip link
+    page.keyboard.press("Tab")  # service name
+    while page.evaluate("document.activeElement.id") != "id_username":
+        page.keyboard.press("Tab")
+    page.keyboard.type("auditor")
+    page.keyboard.press("Tab")
+    page.keyboard.type(DEMO_PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Portfolio")
+
+    rec = Recommendation.objects.get(report__slug="community-planning-update-2016", number=10)  # Amber
+    page.goto(rec.get_absolute_url())
+    for _ in range(200):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.name") == "rag":
+            break
+    # Radio group: arrow keys move between ratings (Red, Amber, Green, Not rated).
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    expect(page.get_by_role("radio", name="Green")).to_be_checked()
+    _tab_until(page, "document.activeElement.id === 'id_summary'")  # past the date (today) and its parts
+    page.keyboard.type("Leaders report autonomy is recognised.")
+    _tab_until(page, "document.activeElement.id === 'id_evidence'")
+    page.keyboard.type("Page 3")
+    _tab_until(page, "(document.activeElement.innerText || '').trim() === 'Record update'")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text(re.compile(r"Current status: Amber → Green"))).to_be_visible()
+
+
+def _tab_until(page, condition: str, limit: int = 40):
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"() => {condition}"):
+            return
+    raise AssertionError(f"Tab never reached: {condition}")
+
+
+def test_inverclyde_officer_sees_only_their_recommendations(page, visit, demo_users):
+    _sign_in(page, "officer-inverclyde")
+    sg_only = Recommendation.objects.get(report__slug="community-planning-update-2016", number=8)
+    cpp = Recommendation.objects.get(report__slug="community-planning-update-2016", number=11)
+    visit(page, cpp.get_absolute_url(), name="officer-detail")
+    expect(page.get_by_role("heading", name="Record a progress update")).to_have_count(0)
+    visit(page, sg_only.get_absolute_url(), name="officer-404", expect_status=404)
+
+    visit(page, "/my/", name="my-recommendations")
+    expected = Recommendation.objects.filter(
+        owners__slug__in=["inverclyde-alliance", "community-planning-partnerships"]
+    ).distinct()
+    expect(page.get_by_role("heading", name=f"{expected.count()} recommendations")).to_be_visible()
+    with page.expect_download() as info:
+        page.get_by_role("link", name="CSV").click()
+    rows = list(csv.reader(io.StringIO(open(info.value.path(), encoding="utf-8-sig").read())))
+    assert len(rows) - 1 == expected.count()
+    assert all("Community Planning Partnerships" in r[4] or "Inverclyde Alliance" in r[4] for r in rows[1:])
+    assert not any(r[4] == "Scottish Government" for r in rows[1:])

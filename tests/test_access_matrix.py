@@ -1,0 +1,141 @@
+"""Role x URL x method, generated from the URLconf: every named URL must have an entry
+here, so a new URL cannot ship without saying who may use it.
+
+The admin site's own URLs (beyond its index) are Django's and are checked by
+is_staff; they are covered by tests/test_admin.py.
+"""
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from recommendations.models import Recommendation
+from tests.conftest import _make_user
+
+pytestmark = pytest.mark.django_db
+
+PERSONAS = ["anonymous", "no_role", "officer_a", "officer_b", "auditor", "admin_user"]
+LOGIN = 302  # sent to sign in
+OK, REDIRECT, BAD, FORBIDDEN, NOT_FOUND, NOT_ALLOWED = 200, 302, 400, 403, 404, 405
+
+
+def named_urls() -> set[str]:
+    names = set()
+
+    def walk(patterns, namespace=""):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
+                if p.namespace == "admin":
+                    names.add("admin:index")
+                    continue
+                walk(p.url_patterns, ns)
+            elif isinstance(p, URLPattern) and p.name:
+                names.add(f"{namespace}{p.name}")
+
+    walk(get_resolver().url_patterns)
+    return names
+
+
+def _sg_only():
+    return Recommendation.objects.get(report__slug="community-planning-update-2016", number=8)
+
+
+def _everyone(get, post):
+    """The same (GET, POST) outcome for every signed-in persona with a role."""
+    return {p: (get, post) for p in ["officer_a", "officer_b", "auditor", "admin_user"]}
+
+
+READ_ONLY = {"anonymous": (LOGIN, LOGIN), "no_role": (FORBIDDEN, FORBIDDEN), **_everyone(OK, NOT_ALLOWED)}
+
+# name -> (kwargs factory, {persona: (GET status, POST status)})
+MATRIX = {
+    "home": (dict, READ_ONLY),
+    "healthz": (dict, {p: (OK, NOT_ALLOWED) for p in PERSONAS}),
+    "reports:list": (dict, READ_ONLY),
+    "reports:detail": (lambda: {"slug": "community-planning-update-2016"}, READ_ONLY),
+    "reports:appendix": (lambda: {"slug": "community-planning-update-2016"}, READ_ONLY),
+    "recommendations:list": (dict, READ_ONLY),
+    "recommendations:owners": (dict, READ_ONLY),
+    "recommendations:owner": (lambda: {"slug": "cosla"}, READ_ONLY),
+    "recommendations:mine": (dict, READ_ONLY),
+    "recommendations:detail": (
+        lambda: {"pk": _sg_only().pk},
+        {**READ_ONLY, "officer_a": (NOT_FOUND, NOT_ALLOWED)},  # not addressed to Inverclyde
+    ),
+    "recommendations:add_update": (
+        lambda: {"pk": _sg_only().pk},
+        {
+            "anonymous": (LOGIN, LOGIN),
+            "no_role": (FORBIDDEN, FORBIDDEN),
+            "officer_a": (NOT_ALLOWED, FORBIDDEN),
+            "officer_b": (NOT_ALLOWED, FORBIDDEN),
+            "auditor": (NOT_ALLOWED, BAD),  # reaches the form; an empty post is invalid
+            "admin_user": (NOT_ALLOWED, FORBIDDEN),  # admins load reports; auditors assess
+        },
+    ),
+    "admin:index": (
+        dict,
+        {**{p: (REDIRECT, REDIRECT) for p in PERSONAS if p != "admin_user"}, "admin_user": (OK, OK)},
+    ),
+    # Django's sign-in pages.
+    "login": (dict, {p: (OK, OK) for p in PERSONAS}),
+    "logout": (dict, {"anonymous": (LOGIN, REDIRECT), **{p: (NOT_ALLOWED, REDIRECT) for p in PERSONAS[1:]}}),
+    "password_change": (dict, {"anonymous": (LOGIN, LOGIN), **{p: (OK, OK) for p in PERSONAS[1:]}}),
+    "password_change_done": (dict, {"anonymous": (LOGIN, LOGIN), **{p: (OK, NOT_ALLOWED) for p in PERSONAS[1:]}}),
+}
+
+
+def test_every_named_url_has_an_entry():
+    missing = named_urls() - set(MATRIX)
+    assert not missing, f"Add these URLs to the access matrix: {sorted(missing)}"
+    assert not set(MATRIX) - named_urls(), "The matrix names URLs that no longer exist"
+
+
+@pytest.fixture
+def clients(django_user_model, auditor, officer_a, officer_b, admin_user):
+    no_role = django_user_model.objects.create_user(username="no-role", password="a-long-password-1")
+    clients = {"anonymous": Client()}
+    for name, user in [
+        ("no_role", no_role),
+        ("officer_a", officer_a),
+        ("officer_b", officer_b),
+        ("auditor", auditor),
+        ("admin_user", admin_user),
+    ]:
+        client = Client()
+        client.force_login(user)
+        clients[name] = client
+    return clients
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_role_url_method_matrix(clients, name):
+    kwargs_factory, expected = MATRIX[name]
+    url = reverse(name, kwargs=kwargs_factory())
+    assert set(expected) == set(PERSONAS), f"{name}: give every persona an outcome"
+    seen = {}
+    for persona, client in clients.items():
+        get = client.get(url).status_code
+        post = client.post(url).status_code
+        seen[persona] = (get, post)
+        if persona != "anonymous" and name == "logout":
+            client.force_login(_user_of(client))  # logout ended the session: sign back in for later checks
+    mismatches = {p: (seen[p], expected[p]) for p in PERSONAS if seen[p] != expected[p]}
+    assert not mismatches, f"{url}: persona -> (got, expected) {mismatches}"
+
+
+def _user_of(client):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.order_by("-last_login").first()
+
+
+def test_anonymous_is_sent_to_sign_in_with_the_page_to_return_to(client):
+    response = client.get("/recommendations/")
+    assert response["Location"] == "/accounts/login/?next=/recommendations/"
+
+
+def test_no_role_user_is_created_in_no_group(django_user_model):
+    user = _make_user(django_user_model, "officer-x", "Officer")
+    assert list(user.groups.values_list("name", flat=True)) == ["Officer"]

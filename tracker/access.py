@@ -1,0 +1,118 @@
+"""Who may see and do what. Every view reads recommendations through ``Scope``.
+
+- Auditors and admins see every recommendation; auditors record progress.
+- Officers see only recommendations addressed to their organisation(s) (for a
+  CPP officer, also those addressed to all CPPs), and never a local response
+  concerning another organisation.
+- A signed-in user with no role sees a page saying so, and nothing else.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.shortcuts import render
+from django.urls import resolve
+
+from recommendations.models import Owner, Recommendation
+from tracker.roles import ADMIN, AUDITOR, OFFICER
+
+
+def roles(user) -> frozenset[str]:
+    """The user's role names, cached on the user object (one query per request)."""
+    if not user.is_authenticated:
+        return frozenset()
+    cached = getattr(user, "_tracker_roles", None)
+    if cached is None:
+        cached = frozenset(user.groups.filter(name__in=(ADMIN, AUDITOR, OFFICER)).values_list("name", flat=True))
+        if user.is_superuser:
+            cached |= {ADMIN}
+        user._tracker_roles = cached
+    return cached
+
+
+def can_record_updates(user) -> bool:
+    return AUDITOR in roles(user)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one user may see."""
+
+    everything: bool
+    owner_ids: frozenset[int] = frozenset()  # an officer's organisations, plus "all CPPs" for a CPP officer
+    organisation_ids: frozenset[int] = frozenset()  # the officer's own organisations
+
+    def recommendations(self, queryset: QuerySet) -> QuerySet:
+        """Only the recommendations this user may see (an EXISTS, no duplicates)."""
+        if self.everything:
+            return queryset
+        link = Recommendation.owners.through.objects.filter(
+            recommendation_id=OuterRef("pk"), owner_id__in=self.owner_ids
+        )
+        return queryset.filter(Exists(link))
+
+    def updates(self, queryset: QuerySet, prefix: str = "") -> QuerySet:
+        """Only updates on visible recommendations, without other organisations' local responses."""
+        if self.everything:
+            return queryset
+        visible = self.recommendations(Recommendation.objects.all()).values("pk")
+        return queryset.filter(
+            Q(**{f"{prefix}recommendation__in": visible})
+            & (Q(**{f"{prefix}concerns__isnull": True}) | Q(**{f"{prefix}concerns__in": self.organisation_ids}))
+        )
+
+
+EVERYTHING = Scope(everything=True)
+NOTHING = Scope(everything=False)
+
+
+def scope_for(user) -> Scope:
+    """The user's scope, cached on the user object (at most two queries per request)."""
+    cached = getattr(user, "_tracker_scope", None)
+    if cached is not None:
+        return cached
+    user_roles = roles(user)
+    if user_roles & {AUDITOR, ADMIN}:
+        scope = EVERYTHING
+    elif OFFICER in user_roles:
+        scope = organisation_scope(user)
+    else:
+        scope = NOTHING
+    user._tracker_scope = scope
+    return scope
+
+
+def organisation_scope(user) -> Scope:
+    """Recommendations addressed to the user's own organisations (for a CPP, also
+    those addressed to all CPPs), whatever their role: "my recommendations"."""
+    organisations = list(user.organisations.values_list("pk", "kind"))
+    ids = {pk for pk, _ in organisations}
+    owner_ids = set(ids)
+    if any(kind == Owner.Kind.CPP for _, kind in organisations):
+        owner_ids.update(Owner.objects.filter(all_cpps=True).values_list("pk", flat=True))
+    return Scope(everything=False, owner_ids=frozenset(owner_ids), organisation_ids=frozenset(ids))
+
+
+# Pages a signed-in user without a role may still use: their own account.
+_ROLELESS_ALLOWED = {"logout", "password_change", "password_change_done", "login", "healthz"}
+
+
+class RoleRequiredMiddleware:
+    """A signed-in user with no role sees a page saying so, whatever they ask for."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = request.user
+        if not user.is_authenticated or roles(user):
+            return None
+        match = resolve(request.path_info)
+        if match.url_name in _ROLELESS_ALLOWED or match.namespace == "admin":
+            return None  # the admin site checks is_staff itself
+        if request.path_info.startswith("/static/"):
+            return None
+        return render(request, "no_role.html", status=403)
