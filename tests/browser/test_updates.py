@@ -9,6 +9,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from recommendations.models import Recommendation
+from tests.browser.conftest import assert_accessible
 from tracker.management.commands.demo_users import DEMO_PASSWORD
 
 R2016 = "/reports/community-planning-update-2016/"
@@ -67,6 +68,7 @@ def test_validation_errors_are_summarised_and_nothing_is_saved(page, visit, demo
     expect(summary).to_contain_text("Summarise the progress found")
     expect(summary).to_be_focused()
     visit.screenshot(page, "form-errors")
+    assert_accessible(page, "update form with errors")
     assert rec.updates.count() == 1
 
 
@@ -82,8 +84,22 @@ def test_auditor_records_an_update_with_the_keyboard_alone(page, live_server, de
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text("Portfolio")
 
-    rec = Recommendation.objects.get(report__slug="community-planning-update-2016", number=10)  # Amber
-    page.goto(rec.get_absolute_url())
+    # Filter the table to Amber, then open the first recommendation: keyboard only.
+    _tab_until(
+        page, "document.activeElement.closest('header') && document.activeElement.innerText === 'Recommendations'"
+    )
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="51 recommendations")).to_be_visible()
+    _tab_until(page, "document.activeElement.id === 'id_report'")
+    page.keyboard.press("Tab")
+    _tab_until(page, "document.activeElement.name === 'status' && document.activeElement.value === 'amber'")
+    page.keyboard.press("Space")
+    _tab_until(page, "(document.activeElement.innerText || '').trim() === 'Apply filters'")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="3 recommendations")).to_be_visible()
+    _tab_until(page, "!!document.activeElement.closest('td.text')", limit=80)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Recommendation \d+$"))
     for _ in range(200):
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement.name") == "rag":
@@ -99,6 +115,14 @@ def test_auditor_records_an_update_with_the_keyboard_alone(page, live_server, de
     _tab_until(page, "(document.activeElement.innerText || '').trim() === 'Record update'")
     page.keyboard.press("Enter")
     expect(page.get_by_text(re.compile(r"Current status: Amber → Green"))).to_be_visible()
+    # On to the report's dashboard (its breadcrumb), where Amber is now 2 and Green 6.
+    page.goto(page.url)  # start tabbing from the top of the page
+    in_breadcrumbs = "!!document.activeElement.closest('.ds_breadcrumbs')"
+    _tab_until(
+        page, f"{in_breadcrumbs} && document.activeElement.innerText.startsWith('Community planning: an update')"
+    )
+    page.keyboard.press("Enter")
+    assert _amber_count(page) == 2
 
 
 def _tab_until(page, condition: str, limit: int = 40):
