@@ -132,6 +132,11 @@ def owner_status_counts(*, scope: Scope) -> dict[int, dict[int, int]]:
     return counts
 
 
+def status_summary_of(queryset: QuerySet[Recommendation]) -> list[dict]:
+    """status_summary of a queryset of recommendations, counted in one query."""
+    return status_summary(dict(queryset.order_by().values_list("status").annotate(n=Count("id"))))
+
+
 def status_summary(counts: dict[int, int]) -> list[dict]:
     """Counts for every status in severity order, with percentages of the total."""
     total = sum(counts.values())

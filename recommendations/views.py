@@ -4,7 +4,6 @@ officers see only what is addressed to their organisations; only auditors write.
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import EmptyPage, PageNotAnInteger
-from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -82,11 +81,14 @@ def my_recommendations(request):
     table, export = table_page(request, base, export_stem="my-recommendations")
     if export:
         return export
-    counts = dict(base.order_by().values_list("status").annotate(n=Count("id")))
     return render(
         request,
         "recommendations/mine.html",
-        {"organisations": organisations, "summary": selectors.status_summary(counts), **_table_context(request, table)},
+        {
+            "organisations": organisations,
+            "summary": selectors.status_summary_of(base),
+            **_table_context(request, table),
+        },
     )
 
 
@@ -179,9 +181,8 @@ def owner_detail(request, slug):
     table, export = table_page(request, queryset, export_stem=owner.slug)
     if export:
         return export
-    counts = dict(queryset.order_by().values_list("status").annotate(n=Count("id")))
     return render(
         request,
         "recommendations/owner_detail.html",
-        {"owner": owner, "summary": selectors.status_summary(counts), **_table_context(request, table)},
+        {"owner": owner, "summary": selectors.status_summary_of(queryset), **_table_context(request, table)},
     )

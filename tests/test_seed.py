@@ -293,17 +293,13 @@ def test_every_line_of_seeded_text_appears_in_its_source_document(seeded):
     appear verbatim (modulo whitespace and markup) in one of the sources."""
     sources = " ".join(_normalise(path.read_text(encoding="utf-8")) for path in sorted(SEEDS.glob("*.txt")))
     assert len(sources) > 50_000
+    texts = [(str(rec), rec.text) for rec in Recommendation.objects.all()]
+    texts += [(update.source_key, update.summary) for update in ProgressUpdate.objects.all()]
     checked = 0
-    for rec in Recommendation.objects.all():
-        for line in rec.text.splitlines():
+    for label, text in texts:
+        for line in text.splitlines():
             line = _normalise(line.removeprefix("- "))
             if line:
-                assert line in sources, f"{rec}: {line!r}"
-                checked += 1
-    for update in ProgressUpdate.objects.all():
-        for line in update.summary.splitlines():
-            line = _normalise(line.removeprefix("- "))
-            if line:
-                assert line in sources, f"{update.source_key}: {line!r}"
+                assert line in sources, f"{label}: {line!r}"
                 checked += 1
     assert checked > 150
