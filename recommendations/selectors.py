@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
 
-from recommendations.filters import owners_matching
+from recommendations.filters import addressed_to_owners
 from recommendations.models import Owner, ProgressUpdate, Recommendation, Status
 from tracker.access import Scope
 from tracker.dates import DatePrecision, format_partial_date
@@ -56,7 +56,7 @@ def recommendations_for_table(*, scope: Scope) -> QuerySet[Recommendation]:
 
 def recommendations_for_owner(owner: Owner, *, scope: Scope) -> QuerySet[Recommendation]:
     """Addressed to this owner; for a single CPP, also those addressed to all CPPs."""
-    return recommendations_for_table(scope=scope).filter(owners_matching([owner.slug]))
+    return addressed_to_owners(recommendations_for_table(scope=scope), [owner.slug])
 
 
 def recommendation_detail(pk: int, *, scope: Scope) -> Recommendation:

@@ -9,9 +9,8 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import render
-from django.urls import resolve
 
 from recommendations.models import Owner, Recommendation
 from tracker.roles import ADMIN, AUDITOR, OFFICER
@@ -46,19 +45,15 @@ class Scope:
         """Only the recommendations this user may see (an EXISTS, no duplicates)."""
         if self.everything:
             return queryset
-        link = Recommendation.owners.through.objects.filter(
-            recommendation_id=OuterRef("pk"), owner_id__in=self.owner_ids
-        )
-        return queryset.filter(Exists(link))
+        return queryset.addressed_to(self.owner_ids)
 
-    def updates(self, queryset: QuerySet, prefix: str = "") -> QuerySet:
+    def updates(self, queryset: QuerySet) -> QuerySet:
         """Only updates on visible recommendations, without other organisations' local responses."""
         if self.everything:
             return queryset
         visible = self.recommendations(Recommendation.objects.all()).values("pk")
         return queryset.filter(
-            Q(**{f"{prefix}recommendation__in": visible})
-            & (Q(**{f"{prefix}concerns__isnull": True}) | Q(**{f"{prefix}concerns__in": self.organisation_ids}))
+            Q(recommendation__in=visible) & (Q(concerns__isnull=True) | Q(concerns__in=self.organisation_ids))
         )
 
 
@@ -85,12 +80,9 @@ def scope_for(user) -> Scope:
 def organisation_scope(user) -> Scope:
     """Recommendations addressed to the user's own organisations (for a CPP, also
     those addressed to all CPPs), whatever their role: "my recommendations"."""
-    organisations = list(user.organisations.values_list("pk", "kind"))
-    ids = {pk for pk, _ in organisations}
-    owner_ids = set(ids)
-    if any(kind == Owner.Kind.CPP for _, kind in organisations):
-        owner_ids.update(Owner.objects.filter(all_cpps=True).values_list("pk", flat=True))
-    return Scope(everything=False, owner_ids=frozenset(owner_ids), organisation_ids=frozenset(ids))
+    organisation_ids = set(user.organisations.values_list("pk", flat=True))
+    owner_ids = Owner.objects.filter(pk__in=organisation_ids).ids_with_all_cpps()
+    return Scope(everything=False, owner_ids=frozenset(owner_ids), organisation_ids=frozenset(organisation_ids))
 
 
 # Pages a signed-in user without a role may still use: their own account.
@@ -110,9 +102,7 @@ class RoleRequiredMiddleware:
         user = request.user
         if not user.is_authenticated or roles(user):
             return None
-        match = resolve(request.path_info)
+        match = request.resolver_match  # already resolved by Django before process_view
         if match.url_name in _ROLELESS_ALLOWED or match.namespace == "admin":
             return None  # the admin site checks is_staff itself
-        if request.path_info.startswith("/static/"):
-            return None
         return render(request, "no_role.html", status=403)
