@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tracker.dates import DatePrecision, format_partial_date, period_end, period_start
+from tracker.richtext import RichTextField
 
 
 class Status(models.IntegerChoices):
@@ -142,7 +143,10 @@ class Recommendation(models.Model):
     report = models.ForeignKey("reports.Report", on_delete=models.PROTECT, related_name="recommendations")
     number = models.PositiveIntegerField(help_text="Order within the report, from 1.")
     theme = models.CharField(max_length=200, blank=True, help_text="The section heading it sits under.")
-    text = models.TextField(help_text="Plain text; bullets as lines starting “- ”.")
+    text = RichTextField(
+        help_text="Plain text (bullets as lines starting “- ”), or simple formatting: paragraphs, lists, "
+        "emphasis and http, https or mailto links. Anything else is removed."
+    )
     owners = models.ManyToManyField(Owner, related_name="recommendations")
     audit_dimensions = models.ManyToManyField(AuditDimension, related_name="recommendations", blank=True)
     carries_forward = models.ManyToManyField(
@@ -170,6 +174,8 @@ class Recommendation(models.Model):
 
     class Meta:
         ordering = ["report__published", "report__title", "number"]
+        # Checked by the admin's import (IMPORT_EXPORT_IMPORT_PERMISSION_CODE).
+        permissions = [("import_recommendation", "Can import recommendations from a file")]
         constraints = [
             models.UniqueConstraint(fields=["report", "number"], name="recommendation_unique_number_per_report"),
             models.CheckConstraint(condition=models.Q(number__gte=1), name="recommendation_number_positive"),
@@ -226,7 +232,7 @@ class ProgressUpdate(models.Model):
     part = models.CharField(
         max_length=200, blank=True, help_text="The part of the recommendation this rates, when only one part."
     )
-    summary = models.TextField()
+    summary = RichTextField(help_text="Plain text, or simple formatting as for a recommendation's text.")
     evidence = models.JSONField(
         "evidence references",
         default=list,
@@ -271,6 +277,7 @@ class ProgressUpdate(models.Model):
     class Meta:
         ordering = ["-assessed_on", "-created", "-id"]
         get_latest_by = ["assessed_on", "created", "id"]
+        permissions = [("import_progressupdate", "Can import progress updates from a file")]
         constraints = [
             models.CheckConstraint(condition=models.Q(rag__in=RATING_VALUES), name="update_rag_valid"),
             models.CheckConstraint(

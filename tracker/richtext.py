@@ -1,0 +1,125 @@
+"""Rich text: the small subset of HTML that recommendation text and progress summaries may use.
+
+Paragraphs, line breaks, lists, emphasis and links (http, https and mailto only).
+Everything else is removed by nh3 (a binding to the Rust ``ammonia`` sanitiser)
+on the way in, by ``RichTextField``, and again on the way out, by the
+``rich_text`` template filter, so a value that reached the database by some
+other road still cannot run in a page.
+
+Plain text stays plain: a value without markup is stored exactly as given
+("Fish & chips" is not turned into "Fish &amp; chips"), and rendered escaped,
+with its line breaks kept. The seeded recommendations are all plain text.
+"""
+
+import html
+import re
+from html.parser import HTMLParser
+
+import nh3
+from django.db import models
+from django.utils.html import escape, linebreaks
+from django.utils.safestring import SafeString, mark_safe
+
+ALLOWED_TAGS = frozenset({"p", "br", "ul", "ol", "li", "em", "strong", "a"})
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
+ALLOWED_URL_SCHEMES = frozenset({"http", "https", "mailto"})
+ALLOWED_DESCRIPTION = (
+    "paragraphs (<p>), line breaks (<br>), lists (<ul>, <ol>, <li>), emphasis (<em>, <strong>) "
+    "and links (<a href>) to http, https or mailto addresses"
+)
+
+# A "<" followed by a letter, "/" or "!" starts a tag or comment; "a < b" does not.
+_MARKUP = re.compile(r"<\s*[a-zA-Z/!]")
+
+
+def has_markup(value: str) -> bool:
+    return bool(_MARKUP.search(value or ""))
+
+
+def sanitise(value: str) -> str:
+    """The value with only the allowed markup left; plain text comes back unchanged."""
+    if not has_markup(value):
+        return value
+    cleaned = nh3.clean(
+        value,
+        tags=set(ALLOWED_TAGS),
+        attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()},
+        url_schemes=set(ALLOWED_URL_SCHEMES),
+        link_rel="noopener noreferrer nofollow",
+    ).strip()
+    # All the markup was disallowed: what is left is text, stored as plain text.
+    return cleaned if has_markup(cleaned) else html.unescape(cleaned)
+
+
+def plain(value: str) -> str:
+    """The text alone, for excerpts, search and the admin's lists."""
+    if not has_markup(value):
+        return value or ""
+    text = re.sub(r"</(p|li)>|<br\s*/?>", "\n", value)
+    return html.unescape(nh3.clean(text, tags=set())).strip()
+
+
+def render(value: str, *, inline: bool = False) -> SafeString:
+    """HTML for a page: sanitised markup as is, plain text escaped with its line breaks."""
+    if has_markup(value):
+        return mark_safe(sanitise(value))  # noqa: S308 - nh3 has just removed everything not allowed
+    if inline:
+        return mark_safe(escape(value or "").replace("\n", "<br>"))  # noqa: S308 - escaped first
+    return mark_safe(linebreaks(value or "", autoescape=True))  # noqa: S308 - linebreaks escapes
+
+
+class _MarkupAudit(HTMLParser):
+    def __init__(self, allowed_tags):
+        super().__init__(convert_charrefs=True)
+        self.allowed_tags = allowed_tags
+        self.problems: list[str] = []
+
+    def _note(self, problem: str) -> None:
+        if problem not in self.problems:
+            self.problems.append(problem)
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in self.allowed_tags:
+            self._note(f"<{tag}>")
+            return
+        allowed = ALLOWED_ATTRIBUTES.get(tag, set())
+        for name, value in attrs:
+            if name not in allowed:
+                self._note(f'the {name}="…" attribute')
+            elif name == "href":
+                scheme = (value or "").strip().split(":", 1)[0].lower() if ":" in (value or "") else ""
+                if scheme and scheme not in ALLOWED_URL_SCHEMES:
+                    self._note(f"a {scheme}: link")
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+
+    def handle_comment(self, data):
+        self._note("an HTML comment")
+
+    def handle_decl(self, decl):
+        self._note(f"<!{decl}>")
+
+    def handle_pi(self, data):
+        self._note(f"<?{data}>")
+
+
+def disallowed_markup(value: str, *, rich: bool = True) -> list[str]:
+    """What in ``value`` sanitising would remove ("<script>", 'the onclick="…" attribute'),
+    for an import that refuses such rows rather than silently altering them.
+    With ``rich=False`` (a plain-text field) every tag counts."""
+    if not has_markup(value):
+        return []
+    audit = _MarkupAudit(ALLOWED_TAGS if rich else frozenset())
+    audit.feed(value)
+    audit.close()
+    return audit.problems
+
+
+class RichTextField(models.TextField):
+    """A TextField whose value is sanitised whenever the model is validated (``full_clean``):
+    by ModelForms, the admin, the import and the services."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return sanitise(value) if isinstance(value, str) else value
