@@ -1,10 +1,18 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
+from django.template.defaultfilters import pluralize
+from django.template.response import TemplateResponse
 from django.utils.text import Truncator
 
+from recommendations.admin_import import TrackerImportExportMixin
 from recommendations.models import AuditDimension, Owner, ProgressUpdate, Recommendation, Status
-from recommendations.services import progress_update_create
+from recommendations.resources import ProgressUpdateResource, RecommendationResource
+from recommendations.services import progress_update_create, recommendations_carry_forward
+from reports.models import Report
+from tracker.richtext import plain
 
 
 @admin.register(Owner)
@@ -67,7 +75,7 @@ class ProgressUpdateInline(admin.TabularInline):
 
     @admin.display(description="Summary")
     def summary_excerpt(self, obj):
-        return Truncator(obj.summary).chars(240)
+        return Truncator(plain(obj.summary)).chars(240)
 
     @admin.display(description="Evidence")
     def evidence_refs(self, obj):
@@ -87,8 +95,17 @@ class StatusFilter(admin.SimpleListFilter):
         return queryset
 
 
+class CarryForwardForm(forms.Form):
+    into = forms.ModelChoiceField(
+        Report.objects.order_by("-published", "title"),
+        label="Carry forward into",
+        help_text="The later report that repeats these recommendations. Each becomes a new recommendation "
+        "of that report, numbered after its last, linked back to the original.",
+    )
+
+
 @admin.register(Recommendation)
-class RecommendationAdmin(admin.ModelAdmin):
+class RecommendationAdmin(TrackerImportExportMixin, admin.ModelAdmin):
     list_display = ["__str__", "excerpt", "owner_names", "status_display", "last_assessed", "update_count"]
     list_display_links = ["__str__", "excerpt"]
     list_filter = [StatusFilter, "report", "owners__kind", "audit_dimensions", "theme"]
@@ -106,6 +123,41 @@ class RecommendationAdmin(admin.ModelAdmin):
     ]
     inlines = [ProgressUpdateInline]
     list_select_related = ["report"]
+    resource_classes = [RecommendationResource]
+    actions = ["carry_forward"]
+
+    @admin.action(description="Carry selected recommendations forward into a later report", permissions=["add"])
+    def carry_forward(self, request, queryset):
+        """Asks for the later report on a page of its own, then creates the linked copies."""
+        queryset = queryset.select_related("report").order_by("report__published", "report__title", "number")
+        form = CarryForwardForm(request.POST if "into" in request.POST else None)
+        if form.is_valid():
+            try:
+                created = recommendations_carry_forward(recommendations=list(queryset), into=form.cleaned_data["into"])
+            except ValidationError as exc:
+                form.add_error("into", exc.messages)
+            else:
+                for new in created:
+                    self.log_addition(request, new, [{"added": {}}])
+                skipped = queryset.count() - len(created)
+                into = form.cleaned_data["into"]
+                message = f"Carried {len(created)} recommendation{pluralize(len(created))} forward into {into}."
+                if skipped:
+                    message += f" {skipped} had been carried into it already and were left as they were."
+                self.message_user(request, message, messages.SUCCESS)
+                return None
+        return TemplateResponse(
+            request,
+            "admin/recommendations/carry_forward.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Carry recommendations forward",
+                "opts": self.opts,
+                "form": form,
+                "recommendations": queryset,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
 
     def get_queryset(self, request):
         return (
@@ -116,7 +168,7 @@ class RecommendationAdmin(admin.ModelAdmin):
 
     @admin.display(description="Recommendation")
     def excerpt(self, obj):
-        return Truncator(obj.text).chars(120)
+        return Truncator(plain(obj.text)).chars(120)
 
     @admin.display(description="Owners")
     def owner_names(self, obj):
@@ -149,7 +201,7 @@ class ProgressUpdateAdminForm(forms.ModelForm):
 
 
 @admin.register(ProgressUpdate)
-class ProgressUpdateAdmin(admin.ModelAdmin):
+class ProgressUpdateAdmin(TrackerImportExportMixin, admin.ModelAdmin):
     """History is append-only: updates can be added (through the service) and viewed, never changed or deleted."""
 
     form = ProgressUpdateAdminForm
@@ -159,6 +211,7 @@ class ProgressUpdateAdmin(admin.ModelAdmin):
     autocomplete_fields = ["recommendation", "published_in", "concerns", "corrects"]
     list_select_related = ["recommendation__report", "published_in", "concerns", "author"]
     date_hierarchy = "assessed_on"
+    resource_classes = [ProgressUpdateResource]
 
     def has_change_permission(self, request, obj=None):
         # The change view is shown read-only: history is never rewritten.

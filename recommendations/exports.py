@@ -21,12 +21,12 @@ from tracker.dates import iso_partial_date
 HEADERS = ["Report", "Published", "Number", "Recommendation", "Owners", "Theme", "Status", "Last assessed", "Updates"]
 FORMATS = ("csv", "xlsx", "json")
 CHUNK = 2000
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise(value):
     """Make a text cell inert in a spreadsheet: prefix a quote when it would run as a formula."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
 

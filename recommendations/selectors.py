@@ -8,6 +8,7 @@ Every function that reads recommendations or updates takes the user's
 import calendar
 import datetime
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
@@ -78,7 +79,7 @@ def recommendation_detail(pk: int, *, scope: Scope) -> Recommendation:
         .get(pk=pk)
     )
     history = list(rec.updates.all())
-    for newer, older in zip(history, history[1:] + [None], strict=True):
+    for newer, older in pairwise([*history, None]):
         newer.previous_rag = older.rag if older else None
     rec.earlier = _chain(rec, "carries_forward", scope)
     rec.later = _chain(rec, "carried_forward_by", scope)

@@ -7,10 +7,12 @@ the only code that writes a recommendation's current status.
 import datetime
 from collections.abc import Sequence
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 
 from recommendations.models import ProgressUpdate, Recommendation, Status
-from tracker.dates import DatePrecision
+from tracker.dates import DatePrecision, period_end, period_start
 
 
 @transaction.atomic
@@ -83,3 +85,45 @@ def _refresh_status(recommendation: Recommendation) -> None:
         status_date_precision=recommendation.status_date_precision,
         update_count=recommendation.update_count,
     )
+
+
+@transaction.atomic
+def recommendations_carry_forward(*, recommendations: Sequence[Recommendation], into) -> list[Recommendation]:
+    """Carry recommendations forward into a later report: each becomes a new recommendation
+    of ``into`` (same text, theme, owners and audit dimensions, numbered after the report's
+    last) that links back to it. One already carried into ``into`` is left as it is.
+
+    Raises ValidationError when ``into`` is not later than a recommendation's own report.
+    Returns the new recommendations, in the order given.
+    """
+    too_early = [
+        r
+        for r in recommendations
+        if r.report_id == into.pk
+        or period_start(into.published, into.published_precision)
+        <= period_end(r.report.published, r.report.published_precision)
+    ]
+    if too_early:
+        raise ValidationError(
+            f"{into} is not later than the report of {', '.join(str(r) for r in too_early)}: "
+            "recommendations can only be carried forward into a later report."
+        )
+    already = set(
+        Recommendation.carries_forward.through.objects.filter(
+            from_recommendation__report=into, to_recommendation__in=recommendations
+        ).values_list("to_recommendation_id", flat=True)
+    )
+    number = (Recommendation.objects.filter(report=into).aggregate(last=Max("number"))["last"] or 0) + 1
+    created = []
+    for earlier in recommendations:
+        if earlier.pk in already:
+            continue
+        new = Recommendation(report=into, number=number, theme=earlier.theme, text=earlier.text)
+        new.full_clean()
+        new.save()
+        new.owners.set(earlier.owners.all())
+        new.audit_dimensions.set(earlier.audit_dimensions.all())
+        new.carries_forward.add(earlier)
+        created.append(new)
+        number += 1
+    return created

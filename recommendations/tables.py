@@ -5,6 +5,7 @@ from django.utils.text import Truncator
 
 from recommendations.models import Recommendation
 from tracker.dates import format_partial_date
+from tracker.richtext import plain
 
 OwnerLink = Recommendation.owners.through
 
@@ -45,7 +46,7 @@ class RecommendationTable(tables.Table):
 
     def render_text(self, value, record):
         return format_html(
-            '<a href="{}">{}</a>', record.get_absolute_url(), Truncator(value.replace("\n- ", " – ")).chars(200)
+            '<a href="{}">{}</a>', record.get_absolute_url(), Truncator(plain(value).replace("\n- ", " – ")).chars(200)
         )
 
     def render_owners(self, record):

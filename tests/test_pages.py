@@ -57,12 +57,14 @@ def test_pages_are_read_only(auditor_client, seeded, url):
     assert auditor_client.post(url).status_code == 405
 
 
-def test_text_is_escaped_on_output(auditor_client):
-    rec = make_recommendation(text='<script>alert("x")</script> & <b>bold</b>')
-    add_update(rec, summary='<img src=x onerror="alert(1)">')
+def test_markup_in_free_text_never_runs(auditor_client):
+    """Rich text keeps its allowed formatting and loses the rest; plain fields are escaped."""
+    rec = make_recommendation(text='<script>alert("x")</script> Fish & <b>chips</b> <em>now</em>', theme="<b>T</b>")
+    add_update(rec, summary='<img src=x onerror="alert(1)"> Still <strong>going</strong>')
     page = auditor_client.get(rec.get_absolute_url()).content.decode()
-    assert "<script>alert" not in page and "<img src=x" not in page
-    assert "&lt;script&gt;" in page and "&lt;img src=x" in page
+    assert "<script>alert" not in page and "onerror" not in page and "<img src=x" not in page
+    assert "<em>now</em>" in page and "<strong>going</strong>" in page
+    assert "&lt;b&gt;T&lt;/b&gt;" in page
 
 
 def _populate(n_reports, recs_per_report):
@@ -98,3 +100,14 @@ def test_healthz_needs_no_sign_in_and_checks_the_database(client):
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok"}
     assert client.post("/healthz").status_code == 405
+
+
+def test_every_seeded_recommendation_page_opens_including_never_assessed_ones(auditor_client, seeded):
+    """Regression: a recommendation with no history at all used to give a 500."""
+    never = Recommendation.objects.filter(update_count=0)
+    assert never.exists()
+    for rec in Recommendation.objects.all():
+        response = auditor_client.get(rec.get_absolute_url())
+        assert response.status_code == 200, rec
+        if rec.update_count == 0:
+            assert "Never assessed" in response.content.decode()

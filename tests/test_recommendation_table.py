@@ -221,9 +221,11 @@ def test_exports_neutralise_formula_cells(auditor_client, fmt):
 
 
 def test_json_export_carries_values_as_stored(auditor_client):
-    rec = make_recommendation(text="=1+2 & <b>not html</b>")
+    rec = make_recommendation(text="=1+2 & <em>allowed markup</em> <b>removed markup</b>")
+    rec.refresh_from_db()
+    assert rec.text == "=1+2 &amp; <em>allowed markup</em> removed markup"  # sanitised when saved
     _, rows = _export(auditor_client, "json", report=rec.report.slug)
-    assert rows[0][3] == "=1+2 & <b>not html</b>"
+    assert rows[0][3] == rec.text
 
 
 def test_new_user_filters_cosla_amber_and_opens_the_xlsx(auditor_client, seeded):

@@ -2,7 +2,7 @@
 
 Paragraphs, line breaks, lists, emphasis and links (http, https and mailto only).
 Everything else is removed by nh3 (a binding to the Rust ``ammonia`` sanitiser)
-on the way in, by ``RichTextField``, and again on the way out, by the
+on the way in, by ``RichTextField`` whenever the value is saved, and again on the way out, by the
 ``rich_text`` template filter, so a value that reached the database by some
 other road still cannot run in a page.
 
@@ -117,8 +117,8 @@ def disallowed_markup(value: str, *, rich: bool = True) -> list[str]:
 
 
 class RichTextField(models.TextField):
-    """A TextField whose value is sanitised whenever the model is validated (``full_clean``):
-    by ModelForms, the admin, the import and the services."""
+    """A TextField whose value is sanitised on validation (``full_clean``) and on every save
+    (TextField.get_prep_value runs ``to_python``), whichever road the value came by."""
 
     def to_python(self, value):
         value = super().to_python(value)

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "axes",
     "django_filters",
     "django_tables2",
+    "import_export",
     "tracker",
     "reports",
     "recommendations",
@@ -164,3 +165,15 @@ DJANGO_TABLES2_TEMPLATE = "django_tables2/sgds_table.html"
 
 # Dashboards list recommendations not assessed for longer than this (months).
 TRACKER_STALE_MONTHS = env_int("TRACKER_STALE_MONTHS", 24)
+
+# --- Bulk import and export in the admin (django-import-export) -------------
+
+# Importing needs the model's "import" permission (recommendations.import_recommendation,
+# recommendations.import_progressupdate), not just access to the model in the admin.
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+# One transaction per file: any invalid row and nothing is written.
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_SKIP_ADMIN_LOG = False  # imported rows go into the admin's change history
+TRACKER_IMPORT_MAX_BYTES = env_int("TRACKER_IMPORT_MAX_BYTES", 2 * 1024 * 1024)
+TRACKER_IMPORT_MAX_ROWS = env_int("TRACKER_IMPORT_MAX_ROWS", 1000)

@@ -16,10 +16,24 @@
 from django import forms, template
 
 from recommendations.models import Status
+from tracker import richtext
 from tracker.dates import DatePrecision
 from tracker.dates import iso_partial_date as _iso_partial_date
 
 register = template.Library()
+
+
+@register.filter(is_safe=True)
+def rich_text(value, mode=""):
+    """Recommendation text or a progress summary as HTML: allowed markup sanitised, plain text
+    escaped with its paragraphs ("inline": line breaks only). See tracker.richtext."""
+    return richtext.render(value, inline=mode == "inline")
+
+
+@register.filter
+def plain_text(value):
+    """The words alone, for excerpts (truncate after this)."""
+    return richtext.plain(value)
 
 
 @register.filter

@@ -1,0 +1,563 @@
+"""Bulk import and export of recommendations and progress updates (django-import-export).
+
+Every row is read and checked here, with a message an admin can act on, before
+anything is written; the admin runs the whole file in one transaction and writes
+nothing unless every row is valid (``rollback_on_validation_errors``).
+
+Columns are stable names (``report``, ``number``, ...), matched regardless of case
+and of spaces versus underscores. Owners are matched by name or former name,
+ignoring case; an unknown owner is an error, never a new owner. Text cells that a
+spreadsheet would run as a formula are refused; the apostrophe our exports put in
+front of such cells is taken off again, so an export imports back unchanged.
+"""
+
+import datetime
+from collections import Counter
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from import_export import fields, resources
+
+from recommendations.exports import FORMULA_STARTS, neutralise
+from recommendations.models import (
+    RATINGS,
+    AuditDimension,
+    Owner,
+    ProgressUpdate,
+    Recommendation,
+    Status,
+    format_evidence,
+    parse_evidence,
+)
+from recommendations.services import progress_update_create
+from reports.models import Report
+from tracker.dates import DatePrecision, iso_partial_date, parse_partial_date
+from tracker.richtext import ALLOWED_DESCRIPTION, disallowed_markup, sanitise
+
+LIST_SEPARATOR = ";"
+
+
+class FileError(Exception):
+    """A problem with the file as a whole (its columns, its size): shown above the rows."""
+
+
+def _cell(value) -> str:
+    """A cell as text: trimmed, with the export's formula-neutralising apostrophe taken off."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    if text.startswith("'") and text[1:2] and text[1] in FORMULA_STARTS:
+        return text[1:]
+    return text
+
+
+def _column_key(header) -> str:
+    return str(header or "").strip().lower().replace(" ", "_").lstrip("\ufeff")
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.split(LIST_SEPARATOR) if part.strip()]
+
+
+class StrictResource(resources.ModelResource):
+    """Shared rules: known columns only, a row limit, no formulas, no disallowed markup.
+
+    Subclasses list their ``columns`` (name -> help), which are ``required`` and
+    which hold rich text, and implement ``read_row`` returning field values and
+    an error dict.
+    """
+
+    columns: dict[str, str] = {}
+    required: tuple[str, ...] = ()
+    rich_columns: tuple[str, ...] = ()
+
+    class Meta:
+        abstract = True
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._owners: dict[str, Owner] | None = None
+        self._reports: dict[str, Report | None] = {}
+
+    # --- whole file ---------------------------------------------------------
+
+    def before_import(self, dataset, **kwargs):
+        try:
+            self._check_file(dataset)
+        except FileError:
+            dataset.wipe()  # nothing more to read: the rows would only repeat the file's problem
+            raise
+
+    def _check_file(self, dataset):
+        headers = [_column_key(h) for h in dataset.headers or []]
+        if not any(headers):
+            raise FileError("The file has no header row. Download the template and keep its first row.")
+        unknown = [h for h in headers if h not in self.columns]
+        missing = [c for c in self.required if c not in headers]
+        repeated = [h for h, n in Counter(headers).items() if n > 1]
+        problems = []
+        if missing:
+            problems.append(f"missing column{'s' if len(missing) > 1 else ''}: {', '.join(missing)}")
+        if unknown:
+            problems.append(f"unknown column{'s' if len(unknown) > 1 else ''}: {', '.join(repr(h) for h in unknown)}")
+        if repeated:
+            problems.append(f"repeated column{'s' if len(repeated) > 1 else ''}: {', '.join(repeated)}")
+        if problems:
+            raise FileError(
+                "The header row is not right ("
+                + "; ".join(problems)
+                + f"). The columns are: {', '.join(self.columns)}. Download the template to start from."
+            )
+        dataset.headers = headers
+        limit = settings.TRACKER_IMPORT_MAX_ROWS
+        if len(dataset) > limit:
+            raise FileError(
+                f"The file has {len(dataset):,} rows; at most {limit:,} can be imported at once. "
+                "Split it into smaller files."
+            )
+        self._duplicates = self.find_duplicates(dataset)
+
+    def _check_import_id_fields(self, headers):
+        """Columns are checked, with a clearer message, in before_import."""
+
+    def find_duplicates(self, dataset) -> dict[int, str]:
+        """Row number (from 1) -> message, for rows repeating an earlier row's key."""
+        return {}
+
+    # --- one row ------------------------------------------------------------
+
+    def check_cells(self, row: dict) -> tuple[dict, dict]:
+        """Every cell as text, and errors for formulas and markup, by column."""
+        values, errors = {}, {}
+        for column in self.columns:
+            raw = row.get(column)
+            if isinstance(raw, datetime.date | datetime.datetime):
+                values[column] = raw
+                continue
+            text = _cell(raw)
+            values[column] = text
+            if str(raw or "").strip().startswith(FORMULA_STARTS) and text[:1] != "-":
+                errors[column] = (
+                    f"{text[:40]!r} looks like a spreadsheet formula, which is not accepted. "
+                    "If it is meant as text, start the cell with an apostrophe (')."
+                )
+                continue
+            problems = disallowed_markup(text, rich=column in self.rich_columns)
+            if problems:
+                allowed = (
+                    f"Only {ALLOWED_DESCRIPTION} are allowed." if column in self.rich_columns else "Plain text only."
+                )
+                errors[column] = f"Contains markup that is not allowed: {', '.join(problems)}. {allowed}"
+        for column in self.required:
+            if column not in errors and values.get(column) in ("", None):
+                errors[column] = "This column is required and is empty."
+        return values, errors
+
+    def import_instance(self, instance, row, **kwargs):
+        if not any(_cell(v) for v in row.values()):
+            instance._import_blank = True  # an empty line, skipped
+            return
+        values, errors = self.check_cells(row)
+        number = kwargs.get("row_number")
+        if number in getattr(self, "_duplicates", {}):
+            errors.setdefault("__all__", self._duplicates[number])
+        self.read_row(instance, values, errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        """The row's own errors plus the model's (full_clean), minus repeats of the same problem."""
+        if getattr(instance, "_import_blank", False):
+            return
+        errors = dict(import_validation_errors or {})
+        exclude = set(errors)
+        if {"report", "number"} & exclude:
+            exclude.add("recommendation")  # already explained by the report and number columns
+        try:
+            instance.full_clean(exclude=exclude, validate_unique=validate_unique)
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def read_row(self, instance, values: dict, errors: dict) -> None:
+        raise NotImplementedError
+
+    # --- lookups shared by both files ----------------------------------------
+
+    def report_for(self, slug: str, errors: dict, column: str = "report") -> Report | None:
+        if not slug:
+            return None
+        key = slug.lower()
+        if key not in self._reports:
+            self._reports[key] = Report.objects.filter(slug__iexact=key).first()
+        report = self._reports[key]
+        if report is None:
+            errors.setdefault(
+                column, f"No report has the slug {slug!r}. Add the report in the admin first, then use its slug."
+            )
+        return report
+
+    def owners_for(self, names: list[str], errors: dict, column: str) -> list[Owner]:
+        if self._owners is None:
+            self._owners = {}
+            for owner in Owner.objects.all():
+                for name in [owner.name, *owner.former_name_list]:
+                    self._owners.setdefault(name.casefold(), owner)
+        found, unknown = [], []
+        for name in names:
+            owner = self._owners.get(name.casefold())
+            if owner is None:
+                unknown.append(name)
+            elif owner not in found:
+                found.append(owner)
+        if unknown:
+            errors.setdefault(
+                column,
+                f"Unknown owner{'s' if len(unknown) > 1 else ''}: {', '.join(repr(n) for n in unknown)}. "
+                "Owners are matched by name or former name; add a new organisation in the admin first.",
+            )
+        return found
+
+    # --- export -------------------------------------------------------------
+
+    def export_field(self, field, instance, **kwargs):
+        """Exported cells are inert in a spreadsheet, whatever their first character."""
+        return neutralise(super().export_field(field, instance, **kwargs))
+
+    @classmethod
+    def template_headers(cls) -> list[str]:
+        return list(cls.columns)
+
+
+class RecommendationResource(StrictResource):
+    """One row per recommendation; ``report`` + ``number`` identify it, so a row for an
+    existing recommendation changes it (shown as "Update" in the preview)."""
+
+    columns = {
+        "report": "The report's slug, as shown in the admin (for example accounts-commission-2016).",
+        "number": "Its number within the report: 1, 2, 3, … (each at most once in a file).",
+        "theme": "Optional: the section heading it sits under.",
+        "text": "The recommendation. Plain text, or simple formatting (paragraphs, lists, emphasis, links).",
+        "owners": "Who it is addressed to: organisation names or former names, separated by “;”.",
+        "audit_dimensions": "Optional: audit dimension names, separated by “;”.",
+        "carries_forward": "Optional: earlier recommendations it carries forward, as report-slug#number, "
+        "separated by “;”.",
+    }
+    required = ("report", "number", "text", "owners")
+    rich_columns = ("text",)
+
+    report = fields.Field(attribute="report", column_name="report")
+    number = fields.Field(attribute="number", column_name="number")
+    theme = fields.Field(attribute="theme", column_name="theme")
+    text = fields.Field(attribute="text", column_name="text")
+    owners = fields.Field(column_name="owners")
+    audit_dimensions = fields.Field(column_name="audit_dimensions")
+    carries_forward = fields.Field(column_name="carries_forward")
+
+    class Meta:
+        model = Recommendation
+        fields = ("report", "number", "theme", "text", "owners", "audit_dimensions", "carries_forward")
+        import_id_fields = ("report", "number")
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+
+    def get_queryset(self):
+        return (
+            Recommendation.objects.select_related("report")
+            .prefetch_related("owners", "audit_dimensions", "carries_forward__report")
+            .order_by("report__published", "report__slug", "number")
+        )
+
+    def get_instance(self, instance_loader, row):
+        """The existing recommendation with this report and number, if any (errors come later)."""
+        number = _cell(row.get("number"))
+        report = Report.objects.filter(slug__iexact=_cell(row.get("report"))).first()
+        if report is None or not number.isdigit():
+            return None
+        return Recommendation.objects.filter(report=report, number=int(number)).first()
+
+    def find_duplicates(self, dataset):
+        first_seen, duplicates = {}, {}
+        for index, row in enumerate(dataset.dict, 1):
+            key = (_cell(row.get("report")).lower(), _cell(row.get("number")))
+            if not all(key):
+                continue
+            if key in first_seen:
+                duplicates[index] = (
+                    f"Recommendation number {key[1]} of {key[0]} appears twice in this file "
+                    f"(rows {first_seen[key] + 1} and {index + 1})."
+                )
+            else:
+                first_seen[key] = index
+        return duplicates
+
+    def read_row(self, instance, values, errors):
+        report = self.report_for(values["report"], errors)
+        if report is not None:
+            instance.report = report
+        number = values["number"]
+        if number and not (number.isdigit() and int(number) >= 1):
+            errors.setdefault("number", f"{number!r} is not a whole number from 1.")
+        elif number:
+            instance.number = int(number)
+        instance.theme = values["theme"]
+        instance.text = values["text"]
+        instance._import_owners = self.owners_for(_split(values["owners"]), errors, "owners")
+        instance._import_dimensions = self._dimensions(_split(values.get("audit_dimensions", "")), errors)
+        instance._import_carries_forward = self._earlier(_split(values.get("carries_forward", "")), errors)
+
+    def _dimensions(self, names, errors):
+        known = {d.name.casefold(): d for d in AuditDimension.objects.all()}
+        known.update({d.slug: d for d in known.values()})
+        unknown = [n for n in names if n.casefold() not in known]
+        if unknown:
+            errors.setdefault(
+                "audit_dimensions",
+                f"Unknown audit dimension{'s' if len(unknown) > 1 else ''}: {', '.join(repr(n) for n in unknown)}. "
+                f"Known: {', '.join(sorted({d.name for d in known.values()}))}.",
+            )
+        return [known[n.casefold()] for n in names if n.casefold() in known]
+
+    def _earlier(self, references, errors):
+        found = []
+        for reference in references:
+            slug, _, number = reference.rpartition("#")
+            target = None
+            if slug and number.isdigit():
+                target = Recommendation.objects.filter(report__slug__iexact=slug, number=int(number)).first()
+            if target is None:
+                errors.setdefault(
+                    "carries_forward",
+                    f"{reference!r} is not an existing recommendation. Write report-slug#number, "
+                    "for example accounts-commission-2013#4.",
+                )
+            else:
+                found.append(target)
+        return found
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        if getattr(instance, "_import_blank", False):
+            return True
+        if import_validation_errors or original is None or original.pk is None:
+            return False
+        return (
+            (original.theme, original.text) == (instance.theme, instance.text)
+            and set(original.owners.all()) == set(instance._import_owners)
+            and set(original.audit_dimensions.all()) == set(instance._import_dimensions)
+            and set(original.carries_forward.all()) == set(instance._import_carries_forward)
+        )
+
+    def save_m2m(self, instance, row, **kwargs):
+        instance.owners.set(instance._import_owners)
+        instance.audit_dimensions.set(instance._import_dimensions)
+        instance.carries_forward.set(instance._import_carries_forward)
+
+    def dehydrate_report(self, recommendation):
+        return recommendation.report.slug
+
+    def dehydrate_owners(self, recommendation):
+        return f"{LIST_SEPARATOR} ".join(o.name for o in recommendation.owners.all())
+
+    def dehydrate_audit_dimensions(self, recommendation):
+        return f"{LIST_SEPARATOR} ".join(d.name for d in recommendation.audit_dimensions.all())
+
+    def dehydrate_carries_forward(self, recommendation):
+        return f"{LIST_SEPARATOR} ".join(
+            f"{r.report.slug}#{r.number}" for r in recommendation.carries_forward.all() if r.pk
+        )
+
+
+class ProgressUpdateResource(StrictResource):
+    """One row per assessment. History is append-only: a row always adds an assessment
+    (through the same service as the update form); a row whose ``source_key`` is
+    already recorded is skipped if identical and refused if it differs."""
+
+    columns = {
+        "report": "The slug of the report the recommendation is in.",
+        "number": "The recommendation's number within that report.",
+        "assessed_on": "Date assessed: YYYY-MM-DD, or YYYY-MM or YYYY when the source gives only a month or year.",
+        "rag": "Red, Amber, Green or Not rated.",
+        "part": "Optional: the part of the recommendation this rates.",
+        "summary": "What the assessment found. Plain text, or simple formatting.",
+        "evidence": "Optional: references such as “Paragraph 23, page 14”, separated by “;”.",
+        "published_in": "Optional: the slug of the report that published this assessment.",
+        "concerns": "Optional: the organisation a local response concerns.",
+        "source_key": "Optional: a stable key, so importing the same file again adds nothing.",
+    }
+    required = ("report", "number", "assessed_on", "rag", "summary")
+    rich_columns = ("summary",)
+
+    report = fields.Field(column_name="report")
+    number = fields.Field(column_name="number")
+    assessed_on = fields.Field(column_name="assessed_on")
+    rag = fields.Field(column_name="rag")
+    part = fields.Field(attribute="part", column_name="part")
+    summary = fields.Field(attribute="summary", column_name="summary")
+    evidence = fields.Field(column_name="evidence")
+    published_in = fields.Field(column_name="published_in")
+    concerns = fields.Field(column_name="concerns")
+    source_key = fields.Field(attribute="source_key", column_name="source_key")
+
+    class Meta:
+        model = ProgressUpdate
+        fields = (
+            "report",
+            "number",
+            "assessed_on",
+            "rag",
+            "part",
+            "summary",
+            "evidence",
+            "published_in",
+            "concerns",
+            "source_key",
+        )
+        import_id_fields = ("source_key",)
+        report_skipped = True
+        clean_model_instances = True
+
+    def get_queryset(self):
+        return ProgressUpdate.objects.select_related("recommendation__report", "published_in", "concerns").order_by(
+            "recommendation__report__published",
+            "recommendation__report__slug",
+            "recommendation__number",
+            "assessed_on",
+            "created",
+            "id",
+        )
+
+    def get_instance(self, instance_loader, row):
+        key = _cell(row.get("source_key"))
+        return ProgressUpdate.objects.filter(source_key=key).first() if key else None
+
+    def find_duplicates(self, dataset):
+        first_seen, duplicates = {}, {}
+        for index, row in enumerate(dataset.dict, 1):
+            key = _cell(row.get("source_key"))
+            if not key:
+                continue
+            if key in first_seen:
+                duplicates[index] = (
+                    f"The source key {key!r} appears twice (rows {first_seen[key] + 1} and {index + 1})."
+                )
+            else:
+                first_seen[key] = index
+        return duplicates
+
+    def read_row(self, instance, values, errors):
+        recorded = self._facts(instance) if instance.pk is not None else None
+        report = self.report_for(values["report"], errors)
+        number = values["number"]
+        recommendation = None
+        if report is not None and number:
+            if number.isdigit():
+                recommendation = Recommendation.objects.filter(report=report, number=int(number)).first()
+            if recommendation is None:
+                errors.setdefault("number", f"{report.slug} has no recommendation number {number}.")
+        if recommendation is not None:
+            instance.recommendation = recommendation
+        self._read_date(instance, values["assessed_on"], errors)
+        rag = values["rag"]
+        try:
+            instance.rag = Status.from_slug(rag) if rag else None
+            if instance.rag not in RATINGS:
+                raise KeyError(rag)
+        except KeyError:
+            errors.setdefault("rag", f"{rag!r} is not a rating. Use Red, Amber, Green or Not rated.")
+        instance.part = values["part"]
+        instance.summary = values["summary"]
+        try:
+            instance.evidence = parse_evidence(values["evidence"])
+        except ValueError as exc:
+            errors.setdefault("evidence", f"{exc} Write, for example, “Paragraph 23, page 14”.")
+        instance.published_in = self.report_for(values["published_in"], errors, "published_in")
+        concerns = self.owners_for(_split(values["concerns"]), errors, "concerns")
+        instance.concerns = concerns[0] if concerns else None
+        instance.source_key = values["source_key"] or None
+        if recorded is not None and not errors and self._facts(instance) != recorded:
+            errors["__all__"] = (
+                f"An assessment with the source key {instance.source_key!r} is already recorded with different "
+                "content. History is never changed: give a correction a new source key."
+            )
+
+    @staticmethod
+    def _facts(update) -> tuple:
+        return (
+            update.recommendation_id,
+            update.assessed_on,
+            update.assessed_precision,
+            update.rag,
+            update.part,
+            sanitise(update.summary),
+            update.evidence,
+            update.published_in_id,
+            update.concerns_id,
+        )
+
+    def _read_date(self, instance, value, errors):
+        if isinstance(value, datetime.datetime):
+            value = value.date()
+        if isinstance(value, datetime.date):
+            instance.assessed_on, instance.assessed_precision = value, DatePrecision.DAY
+            return
+        if not value:
+            return
+        try:
+            instance.assessed_on, instance.assessed_precision = parse_partial_date(value)
+        except ValueError:
+            errors.setdefault(
+                "assessed_on",
+                f"{value!r} is not a date this import reads. Write 2018-07-05, or 2018-07 or 2018 "
+                "when the source gives only a month or a year.",
+            )
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        # A blank line, or an assessment already recorded identically (a difference is an error).
+        if getattr(instance, "_import_blank", False):
+            return True
+        return not import_validation_errors and original is not None and original.pk is not None
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        """Through the one service that writes history and the recommendation's current status."""
+        created = progress_update_create(
+            recommendation=instance.recommendation,
+            rag=instance.rag,
+            summary=instance.summary,
+            assessed_on=instance.assessed_on,
+            assessed_precision=instance.assessed_precision,
+            evidence=instance.evidence,
+            part=instance.part,
+            published_in=instance.published_in,
+            concerns=instance.concerns,
+            author=kwargs.get("user"),
+            source_key=instance.source_key,
+        )
+        instance.pk, instance.created, instance.author = created.pk, created.created, created.author
+
+    def save_m2m(self, instance, row, **kwargs):
+        pass
+
+    def dehydrate_report(self, update):
+        return update.recommendation.report.slug
+
+    def dehydrate_number(self, update):
+        return update.recommendation.number
+
+    def dehydrate_assessed_on(self, update):
+        return iso_partial_date(update.assessed_on, update.assessed_precision)
+
+    def dehydrate_rag(self, update):
+        return update.rag_label
+
+    def dehydrate_evidence(self, update):
+        return f"{LIST_SEPARATOR} ".join(format_evidence(ref) for ref in update.evidence or [])
+
+    def dehydrate_published_in(self, update):
+        return update.published_in.slug if update.published_in_id else ""
+
+    def dehydrate_concerns(self, update):
+        return update.concerns.name if update.concerns_id else ""

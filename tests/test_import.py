@@ -1,0 +1,474 @@
+"""Bulk import through the admin: template, preview, all-or-nothing, clear row-level errors.
+
+The bad-file corpus: every file is refused with a message naming the row (or the
+file's problem) and the database is compared, row by row, before and after."""
+
+import datetime
+import io
+
+import openpyxl
+import pytest
+from django.contrib.admin.models import ADDITION, LogEntry
+from django.contrib.auth.models import Permission
+
+from recommendations.models import Owner, ProgressUpdate, Recommendation, Status
+from reports.models import Report
+from tests.conftest import _make_user
+from tests.importing import (
+    REC_HEADERS,
+    UPDATE_HEADERS,
+    confirm,
+    csv_bytes,
+    import_file,
+    page_errors,
+    snapshot,
+    upload,
+    xlsx_bytes,
+)
+from tracker.roles import ADMIN
+
+pytestmark = pytest.mark.django_db
+
+NEW = "a-new-report-2026"
+R2016 = "community-planning-update-2016"
+
+
+@pytest.fixture
+def new_report(seeded):
+    return Report.objects.create(
+        slug=NEW,
+        title="A new report",
+        short_title="New report",
+        published=datetime.date(2026, 3, 1),
+        kind=Report.Kind.PERFORMANCE_AUDIT,
+    )
+
+
+def rec(number, text=None, owners="COSLA; Scottish Government", theme="Leadership", report=NEW, dims="", carries=""):
+    return [report, number, theme, text or f"Recommendation {number}: do the thing well.", owners, dims, carries]
+
+
+def good_rows(n=3):
+    return [rec(i) for i in range(1, n + 1)]
+
+
+def upd(number=1, assessed="2026-06-30", rag="Amber", summary="Some progress made.", key="", report=R2016, **extra):
+    row = {
+        "report": report,
+        "number": number,
+        "assessed_on": assessed,
+        "rag": rag,
+        "part": "",
+        "summary": summary,
+        "evidence": "Paragraph 23, page 14",
+        "published_in": "",
+        "concerns": "",
+        "source_key": key,
+    }
+    row.update(extra)
+    return [row[h] for h in UPDATE_HEADERS]
+
+
+# --- the happy path ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_valid_file_previews_then_imports_with_history(admin_client_, new_report, fmt):
+    content = csv_bytes(good_rows()) if fmt == "csv" else xlsx_bytes(good_rows())
+    before = snapshot()
+    preview = upload(admin_client_, content, fmt=fmt)
+    page = preview.content.decode()
+    assert preview.status_code == 200
+    assert "Preview" in page and page.count('<tr class="new">') == 3
+    assert "Recommendation 2: do the thing well." in page
+    assert snapshot() == before  # the preview wrote nothing
+
+    done = confirm(admin_client_, preview)
+    assert done.status_code == 302
+    assert "3 new" in admin_client_.get(done.url).content.decode()
+    recs = list(new_report.recommendations.order_by("number"))
+    assert [r.number for r in recs] == [1, 2, 3]
+    assert {o.name for o in recs[0].owners.all()} == {"COSLA", "Scottish Government"}
+    assert all(r.status == Status.NEVER_ASSESSED for r in recs)
+    # Recorded in the admin's change history like single edits.
+    assert LogEntry.objects.filter(action_flag=ADDITION, object_id__in=[str(r.pk) for r in recs]).count() == 3
+
+
+def test_a_row_for_an_existing_recommendation_is_previewed_as_a_change(admin_client_, new_report):
+    import_file(admin_client_, csv_bytes(good_rows()))
+    changed = good_rows()
+    changed[1][3] = "Recommendation 2, reworded."
+    preview = upload(admin_client_, csv_bytes(changed))
+    page = preview.content.decode()
+    assert page.count('<tr class="update">') == 1 and page.count('<tr class="skip">') == 2
+    confirm(admin_client_, preview)
+    assert new_report.recommendations.get(number=2).text == "Recommendation 2, reworded."
+    assert new_report.recommendations.count() == 3
+
+
+def test_owners_match_by_former_name_ignoring_case(admin_client_, new_report):
+    import_file(admin_client_, csv_bytes([rec(1, owners="scottish executive;  inverclyde alliance ")]))
+    owners = {o.slug for o in new_report.recommendations.get().owners.all()}
+    assert owners == {"scottish-government", "inverclyde-alliance"}
+
+
+def test_headers_ignore_case_and_spaces_and_a_utf8_bom_is_fine(admin_client_, new_report):
+    headers = ["Report", "Number", "Theme", "Text", "Owners", "Audit dimensions", "Carries forward"]
+    content = "\ufeff".encode() + csv_bytes([rec(1, text="Café culture – “quoted”")], headers=headers)
+    import_file(admin_client_, content)
+    assert new_report.recommendations.get().text == "Café culture – “quoted”"
+
+
+def test_rich_text_keeps_allowed_formatting(admin_client_, new_report):
+    text = '<p>Do <em>this</em>:</p><ul><li>one</li><li><a href="https://example.org/x">two</a></li></ul>'
+    import_file(admin_client_, csv_bytes([rec(1, text=text)]))
+    stored = new_report.recommendations.get()
+    assert "<em>this</em>" in stored.text and 'href="https://example.org/x"' in stored.text
+    page = admin_client_.get(stored.get_absolute_url()).content.decode()
+    assert "<em>this</em>" in page and "<li>one</li>" in page
+
+
+def test_progress_updates_import_through_the_service(admin_client_, seeded):
+    target = Recommendation.objects.get(report__slug=R2016, number=4)
+    count = target.update_count
+    content = csv_bytes(
+        [upd(4, "2026-05", "Red", "Stalled.", key="k1"), upd(4, "2026-06-30", "Green", "Done.", key="k2")],
+        headers=UPDATE_HEADERS,
+    )
+    done = import_file(admin_client_, content, model="progressupdate")
+    assert done.status_code == 302
+    target.refresh_from_db()
+    assert target.update_count == count + 2
+    assert target.status == Status.GREEN and target.status_date == datetime.date(2026, 6, 30)
+    may = ProgressUpdate.objects.get(source_key="k1")
+    assert may.assessed_display == "May 2026" and may.evidence == [{"section": "", "paragraphs": ["23"], "page": 14}]
+    assert may.author.username == "admin"
+    # Importing the same file again adds nothing: both rows are recognised and skipped.
+    again = upload(admin_client_, content, model="progressupdate")
+    assert again.content.decode().count('<tr class="skip">') == 2
+    confirm(admin_client_, again, model="progressupdate")
+    assert ProgressUpdate.objects.filter(source_key__in=["k1", "k2"]).count() == 2
+
+
+# --- the bad-file corpus -----------------------------------------------------
+
+
+def _xlsx_with_formula() -> bytes:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(REC_HEADERS)
+    sheet.append(rec(1))
+    sheet.append([NEW, 2, "Theme", '=HYPERLINK("http://evil.example","click")', "COSLA", "", ""])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# (name, model, format, file content, fragments the page must show)
+CORPUS = [
+    (
+        "misspelt header",
+        "recommendation",
+        "csv",
+        csv_bytes(good_rows(), headers=[*REC_HEADERS[:3], "recomendation", *REC_HEADERS[4:]]),
+        ["missing column: text", "unknown column: 'recomendation'"],
+    ),
+    (
+        "missing owners column",
+        "recommendation",
+        "csv",
+        csv_bytes([r[:4] for r in good_rows()], headers=REC_HEADERS[:4]),
+        ["missing column: owners"],
+    ),
+    (
+        "repeated column",
+        "recommendation",
+        "csv",
+        csv_bytes([[*r, "x"] for r in good_rows()], headers=[*REC_HEADERS, "theme"]),
+        ["repeated column: theme"],
+    ),
+    ("no header row", "recommendation", "csv", csv_bytes(good_rows(), headers=None), ["The header row is not right"]),
+    (
+        "unknown owner",
+        "recommendation",
+        "csv",
+        csv_bytes([rec(1), rec(2, owners="COSLA; Ministry of Magic")]),
+        ["Row 3", "Unknown owner: 'Ministry of Magic'"],
+    ),
+    (
+        "duplicate number",
+        "recommendation",
+        "csv",
+        csv_bytes([rec(1), rec(2), rec(2, text="Another two")]),
+        ["Row 4", "appears twice in this file (rows 3 and 4)"],
+    ),
+    (
+        "empty text",
+        "recommendation",
+        "csv",
+        csv_bytes([rec(1), [NEW, 2, "Theme", "   ", "COSLA", "", ""]]),
+        ["Row 3", "text", "required and is empty"],
+    ),
+    (
+        "number not a number",
+        "recommendation",
+        "csv",
+        csv_bytes([rec("three")]),
+        ["Row 2", "'three' is not a whole number from 1"],
+    ),
+    (
+        "unknown report",
+        "recommendation",
+        "csv",
+        csv_bytes([rec(1, report="no-such-report")]),
+        ["Row 2", "No report has the slug 'no-such-report'"],
+    ),
+    (
+        "unknown audit dimension",
+        "recommendation",
+        "csv",
+        csv_bytes([rec(1, dims="Astrology")]),
+        ["Row 2", "Unknown audit dimension: 'Astrology'"],
+    ),
+    (
+        "bad carry-forward reference",
+        "recommendation",
+        "csv",
+        csv_bytes([rec(1, carries="improving-community-planning-2013#99")]),
+        ["Row 2", "is not an existing recommendation"],
+    ),
+    (
+        "wrong date format",
+        "progressupdate",
+        "csv",
+        csv_bytes([upd(1), upd(2, assessed="30/06/2026")], headers=UPDATE_HEADERS),
+        ["Row 3", "'30/06/2026' is not a date this import reads"],
+    ),
+    (
+        "future assessment date",
+        "progressupdate",
+        "csv",
+        csv_bytes([upd(1, assessed="2099-01-01")], headers=UPDATE_HEADERS),
+        ["Row 2", "cannot be dated in the future"],
+    ),
+    (
+        "assessment before its report",
+        "progressupdate",
+        "csv",
+        csv_bytes([upd(1, assessed="2015-01-01")], headers=UPDATE_HEADERS),
+        ["Row 2", "cannot be dated before its report was published"],
+    ),
+    (
+        "invalid RAG word",
+        "progressupdate",
+        "csv",
+        csv_bytes([upd(1, rag="Purple")], headers=UPDATE_HEADERS),
+        ["Row 2", "'Purple' is not a rating"],
+    ),
+    (
+        "unknown recommendation number",
+        "progressupdate",
+        "csv",
+        csv_bytes([upd(99)], headers=UPDATE_HEADERS),
+        ["Row 2", "has no recommendation number 99"],
+    ),
+    (
+        "unreadable evidence",
+        "progressupdate",
+        "csv",
+        csv_bytes([upd(1, evidence="see the appendix somewhere!!")], headers=UPDATE_HEADERS),
+        ["Row 2", "Could not read the evidence reference"],
+    ),
+    (
+        "duplicate source key",
+        "progressupdate",
+        "csv",
+        csv_bytes([upd(1, key="same"), upd(2, key="same")], headers=UPDATE_HEADERS),
+        ["Row 3", "The source key 'same' appears twice (rows 2 and 3)"],
+    ),
+    (
+        "wrong encoding (Windows-1252)",
+        "recommendation",
+        "csv",
+        csv_bytes([rec(1, text="Café society – better")], encoding="cp1252"),
+        ["not UTF-8 text"],
+    ),
+    (
+        "UTF-16 with a BOM (Excel 'Unicode text')",
+        "recommendation",
+        "csv",
+        csv_bytes(good_rows(), encoding="utf-16"),
+        ["not UTF-8 text"],
+    ),
+    ("empty file", "recommendation", "csv", b"", ["The submitted file is empty"]),
+    ("header but no rows", "recommendation", "csv", csv_bytes([]), ["No valid data to import"]),
+    (
+        "formula cell in a CSV",
+        "recommendation",
+        "csv",
+        csv_bytes([rec(1), rec(2, text='=HYPERLINK("http://evil.example","click")')]),
+        ["Row 3", "looks like a spreadsheet formula"],
+    ),
+    (
+        "@ formula cell",
+        "recommendation",
+        "csv",
+        csv_bytes([rec(1, theme="@SUM(1+1)*cmd|' /C calc'!A0")]),
+        ["Row 2", "looks like a spreadsheet formula"],
+    ),
+    (
+        "formula cell in an XLSX",
+        "recommendation",
+        "xlsx",
+        _xlsx_with_formula(),
+        ["Row 3", "looks like a spreadsheet formula"],
+    ),
+    (
+        "script tag",
+        "recommendation",
+        "csv",
+        csv_bytes([rec(1, text="Fine <script>alert(1)</script>")]),
+        ["Row 2", "markup that is not allowed: <script>"],
+    ),
+    (
+        "event handler and javascript: link",
+        "recommendation",
+        "csv",
+        csv_bytes([rec(1, text='<a href="javascript:alert(1)" onclick="x()">go</a>')]),
+        ["Row 2", 'the onclick="…" attribute', "a javascript: link"],
+    ),
+    (
+        "svg onload",
+        "progressupdate",
+        "csv",
+        csv_bytes([upd(1, summary="<svg onload=alert(1)>")], headers=UPDATE_HEADERS),
+        ["Row 2", "<svg>"],
+    ),
+    (
+        "markup in a plain-text column",
+        "recommendation",
+        "csv",
+        csv_bytes([rec(1, theme="<b>Bold theme</b>")]),
+        ["Row 2", "theme", "Plain text only"],
+    ),
+    ("xlsx uploaded as CSV", "recommendation", "csv", xlsx_bytes(good_rows()), ["not UTF-8 text"]),
+    (
+        "not a spreadsheet at all",
+        "recommendation",
+        "xlsx",
+        b"\x89PNG\r\n\x1a\n" + b"\0" * 64,
+        ["could not be read as the format chosen"],
+    ),
+    (
+        "a valid file with one bad row at the end",
+        "recommendation",
+        "csv",
+        csv_bytes([*good_rows(12), rec(13, owners="Nobody In Particular")]),
+        ["Row 14", "Unknown owner: 'Nobody In Particular'"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("model", "fmt", "content", "expected"), [c[1:] for c in CORPUS], ids=[c[0] for c in CORPUS])
+def test_a_bad_file_changes_nothing_and_says_why(admin_client_, new_report, model, fmt, content, expected):
+    before = snapshot()
+    response = upload(admin_client_, content, model=model, fmt=fmt)
+    assert response.status_code == 200
+    assert response.context.get("confirm_form") is None  # no way on to the import
+    message = " ".join(page_errors(response).split())
+    for fragment in expected:
+        assert fragment in message, (fragment, message[:1500])
+    assert "Traceback" not in response.content.decode()
+    assert snapshot() == before
+
+
+def test_the_corpus_is_at_least_twenty_files():
+    assert len(CORPUS) >= 20
+
+
+def test_an_oversized_file_is_refused_before_it_is_read(admin_client_, new_report, settings):
+    settings.TRACKER_IMPORT_MAX_BYTES = 1024
+    before = snapshot()
+    response = upload(admin_client_, csv_bytes(good_rows(40)))
+    assert "the largest file that can be imported is 1.0\xa0KB" in page_errors(response)
+    assert snapshot() == before
+
+
+def test_too_many_rows_is_refused(admin_client_, new_report, settings):
+    settings.TRACKER_IMPORT_MAX_ROWS = 5
+    before = snapshot()
+    response = upload(admin_client_, csv_bytes(good_rows(6)))
+    assert "The file has 6 rows; at most 5 can be imported at once" in page_errors(response)
+    assert snapshot() == before
+
+
+def test_a_change_between_preview_and_confirmation_still_writes_nothing(admin_client_, new_report):
+    """The confirmed import re-checks every row, in one transaction."""
+    preview = upload(admin_client_, csv_bytes([rec(1), rec(2, owners="COSLA; Scottish Government")]))
+    Owner.objects.filter(name="Scottish Government").update(name="Scottish Government (renamed)", former_names="")
+    before = snapshot()
+    response = confirm(admin_client_, preview)
+    assert response.status_code == 400
+    assert "Unknown owner: 'Scottish Government'" in " ".join(page_errors(response).split())
+    assert snapshot() == before
+
+
+# --- templates, permission, export -------------------------------------------
+
+
+def test_templates_download_with_the_columns(admin_client_, seeded):
+    csv_template = admin_client_.get("/admin/recommendations/recommendation/import/template.csv")
+    assert csv_template.status_code == 200
+    assert csv_template.content.decode().strip() == ",".join(REC_HEADERS)
+    xlsx_template = admin_client_.get("/admin/recommendations/progressupdate/import/template.xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(xlsx_template.content))
+    assert [c.value for c in book["Import"][1]] == UPDATE_HEADERS
+    assert "Inverclyde Alliance" in [row[0].value for row in book["Owners"].iter_rows()]
+    assert R2016 in [row[0].value for row in book["Reports"].iter_rows()]
+
+
+def test_the_import_page_explains_the_columns(admin_client_, seeded):
+    page = admin_client_.get("/admin/recommendations/recommendation/import/").content.decode()
+    assert "Excel template (.xlsx)" in page and "owners" in page and R2016 in page
+
+
+@pytest.fixture
+def staff_without_import(django_user_model, seeded):
+    user = _make_user(django_user_model, "staff-no-import", ADMIN, is_staff=True)
+    user.user_permissions.set(
+        Permission.objects.filter(
+            content_type__app_label="recommendations",
+            codename__in=["view_recommendation", "add_recommendation", "change_recommendation", "view_progressupdate"],
+        )
+    )
+    return user
+
+
+def test_staff_without_the_import_permission_cannot_import(client, staff_without_import, new_report):
+    client.force_login(staff_without_import)
+    changelist = client.get("/admin/recommendations/recommendation/")
+    assert changelist.status_code == 200 and "/import/" not in changelist.content.decode()
+    before = snapshot()
+    for url in ("import/", "import/template.csv"):
+        assert client.get(f"/admin/recommendations/recommendation/{url}").status_code == 403
+    response = upload(client, csv_bytes(good_rows()))
+    assert response.status_code == 403
+    assert client.post("/admin/recommendations/recommendation/process_import/", {}).status_code == 403
+    assert snapshot() == before
+    # Granted the permission, the same user can.
+    staff_without_import.user_permissions.add(Permission.objects.get(codename="import_recommendation"))
+    assert client.get("/admin/recommendations/recommendation/import/").status_code == 200
+
+
+def test_admin_export_neutralises_formulas(admin_client_, new_report):
+    """Exports from the admin make every formula-like cell inert, not only "="."""
+    from recommendations.resources import RecommendationResource
+
+    Recommendation.objects.bulk_create(
+        [
+            Recommendation(report=new_report, number=i, text=text)
+            for i, text in enumerate(["=1+2", "+cmd", "-2+3", "@SUM(A1)", "\tTab", "Plain"], 1)
+        ]
+    )
+    dataset = RecommendationResource().export(new_report.recommendations.order_by("number"))
+    assert [row[3] for row in dataset] == ["'=1+2", "'+cmd", "'-2+3", "'@SUM(A1)", "'\tTab", "Plain"]
