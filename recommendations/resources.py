@@ -265,9 +265,11 @@ class RecommendationResource(StrictResource):
         report_skipped = True
         clean_model_instances = True
 
-    def get_queryset(self):
+    def filter_export(self, queryset, **kwargs):
+        """Whatever the admin's list showed, exported in report order (earlier reports first, so a
+        carried-forward link refers to a row above it), with everything a row needs in 3 queries."""
         return (
-            Recommendation.objects.select_related("report")
+            queryset.select_related("report")
             .prefetch_related("owners", "audit_dimensions", "carries_forward__report")
             .order_by("report__published", "report__slug", "number")
         )
@@ -420,8 +422,10 @@ class ProgressUpdateResource(StrictResource):
         report_skipped = True
         clean_model_instances = True
 
-    def get_queryset(self):
-        return ProgressUpdate.objects.select_related("recommendation__report", "published_in", "concerns").order_by(
+    def filter_export(self, queryset, **kwargs):
+        """In the order they were recorded, so importing them replays history exactly
+        (two assessments on one date keep their order, and so the current status)."""
+        return queryset.select_related("recommendation__report", "published_in", "concerns").order_by(
             "recommendation__report__published",
             "recommendation__report__slug",
             "recommendation__number",
