@@ -61,6 +61,25 @@ def _split(value: str) -> list[str]:
     return [part.strip() for part in value.split(LIST_SEPARATOR) if part.strip()]
 
 
+class _Diff(resources.Diff):
+    """The preview shows each cell as it would be exported (owners' names, the report's slug),
+    not the bare attribute. (The library's Diff calls ``Diff._read_field_values`` by name.)"""
+
+    def __init__(self, resource, instance, new):
+        self.left = self._values(resource, instance, new)
+        self.right = []
+        self.new = new
+
+    def compare_with(self, resource, instance):
+        self.right = self._values(resource, instance, False)
+
+    @staticmethod
+    def _values(resource, instance, new):
+        if instance is None or new:
+            return ["" for _ in resource.get_import_fields()]
+        return [resource.export_field(f, instance) for f in resource.get_import_fields()]
+
+
 class StrictResource(resources.ModelResource):
     """Shared rules: known columns only, a row limit, no formulas, no disallowed markup.
 
@@ -75,6 +94,9 @@ class StrictResource(resources.ModelResource):
 
     class Meta:
         abstract = True
+
+    def get_diff_class(self):
+        return _Diff
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)

@@ -81,6 +81,7 @@ def test_a_valid_file_previews_then_imports_with_history(admin_client_, new_repo
     assert preview.status_code == 200
     assert "Preview" in page and page.count('<tr class="new">') == 3
     assert "Recommendation 2: do the thing well." in page
+    assert "COSLA; Scottish Government" in page  # the preview shows owners as they will be saved
     assert snapshot() == before  # the preview wrote nothing
 
     done = confirm(admin_client_, preview)
