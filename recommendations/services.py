@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from recommendations.models import ProgressUpdate, Recommendation, Status
+from tracker.audit import audit
 from tracker.dates import DatePrecision, period_end, period_start
 
 
@@ -56,6 +57,17 @@ def progress_update_create(
     update.full_clean()
     update.save()
     _refresh_status(locked)
+    # The audit log (who, what, when) records the update only once it is committed.
+    transaction.on_commit(
+        lambda: audit(
+            "progress_update",
+            user=author.get_username() if author else "",
+            recommendation=locked.pk,
+            update=update.pk,
+            rag=update.rag_label,
+            assessed=update.assessed_display,
+        )
+    )
     recommendation.status = locked.status
     recommendation.status_date = locked.status_date
     recommendation.status_date_precision = locked.status_date_precision

@@ -16,6 +16,28 @@ def _fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _served_over_plain_http_without_collectstatic():
+    """Production settings redirect http to https and name static files by the manifest
+    that collectstatic writes. The test client and the live server speak plain http and
+    render without collectstatic, so both are switched off for the whole session, before
+    the live server builds its middleware (tests/test_production.py runs the real thing;
+    tests/test_security_headers.py turns the redirect back on to check it)."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    override = override_settings(
+        SECURE_SSL_REDIRECT=False,
+        STORAGES={
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
+    )
+    override.enable()
+    yield
+    override.disable()
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Load the seed data once per test database; each test's transaction rolls back

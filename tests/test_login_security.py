@@ -190,3 +190,59 @@ def test_session_key_changes_at_sign_in(client, auditor):
     assert new_key != old_key
     assert not SessionStore().exists(old_key)
     assert _signed_in(client)
+
+
+# --- Sessions after sign-in, and the audit log of sign-in attacks (#9) ---------
+
+
+def _cookie_client(session_key: str):
+    from django.test import Client
+
+    other = Client()
+    other.cookies[django_settings.SESSION_COOKIE_NAME] = session_key
+    return other
+
+
+def test_a_signed_out_session_cookie_no_longer_works(client, auditor):
+    """Someone who copied the cookie (a shared computer, a stolen laptop) gets nothing
+    once the user has signed out: the session is deleted on the server."""
+    assert _sign_in(client, auditor.username, PASSWORD).status_code == 302
+    stolen = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+    assert _cookie_client(stolen).get(reverse("recommendations:list")).status_code == 200
+
+    assert client.post(reverse("logout")).status_code == 302
+    assert not SessionStore().exists(stolen)
+    response = _cookie_client(stolen).get(reverse("recommendations:list"))
+    assert response.status_code == 302 and response["Location"].startswith(LOGIN)
+
+
+def test_a_deactivated_users_session_stops_working_at_once(client, auditor):
+    assert _sign_in(client, auditor.username, PASSWORD).status_code == 302
+    assert client.get(reverse("recommendations:list")).status_code == 200
+
+    auditor.is_active = False
+    auditor.save(update_fields=["is_active"])
+    response = client.get(reverse("recommendations:list"))
+    assert response.status_code == 302 and response["Location"].startswith(LOGIN)
+    # and signing in again is refused, with the same message as a wrong password
+    response = _sign_in(client, auditor.username, PASSWORD)
+    assert response.status_code == 200 and GENERIC_ERROR in response.content.decode()
+
+
+def test_a_password_reset_by_an_admin_ends_the_users_other_sessions(client, auditor):
+    assert _sign_in(client, auditor.username, PASSWORD).status_code == 302
+    auditor.set_password("a-new-passphrase-from-the-admin")
+    auditor.save()
+    response = client.get(reverse("recommendations:list"))
+    assert response.status_code == 302 and response["Location"].startswith(LOGIN)
+
+
+def test_lockout_is_in_the_audit_log_with_who_and_where(client, auditor, caplog):
+    with caplog.at_level(logging.INFO, logger="tracker.audit"):
+        _fail(client, auditor.username, LIMIT, REMOTE_ADDR="203.0.113.9")
+        _sign_in(client, auditor.username, PASSWORD, REMOTE_ADDR="203.0.113.9")  # refused: still locked out
+    events = [(r.getMessage(), r.audit) for r in caplog.records if r.name == "tracker.audit"]
+    # django-axes counts the failure (and locks out) before the audit log records it.
+    assert [e for e, _ in events] == ["sign_in_failed"] * (LIMIT - 1) + ["lockout", "sign_in_failed"] * 2
+    assert all(fields == {"user": auditor.username, "ip": "203.0.113.9"} for _, fields in events)
+    assert PASSWORD not in caplog.text and "not-the-password" not in caplog.text

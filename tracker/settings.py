@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "axes",
+    "csp",
     "django_filters",
     "django_tables2",
     "import_export",
@@ -44,7 +45,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Logs every 403 with who asked for what (tracker.audit), CSRF failures included.
+    "tracker.audit.AuditMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Content-Security-Policy on every page (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -152,14 +157,88 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 # --- End of sessions and sign-in ---------------------------------------------
 
+# --- Transport, headers and Content-Security-Policy -------------------------
+# Safe production defaults whenever DEBUG is off; each can be overridden (for
+# example to serve plain http on 127.0.0.1 behind a TLS-terminating proxy).
+
+# HTTP Strict Transport Security: browsers use HTTPS only, for a year.
+SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 60 * 60)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", default=True)
+# Plain http is redirected to https, except the health check (load balancers probe it over http).
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Behind a reverse proxy that terminates TLS and sets X-Forwarded-Proto (and strips
+# it from clients), trust it; otherwise never, or a client could claim https.
+if env_bool("DJANGO_TRUST_X_FORWARDED_PROTO", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Scripts, styles, images and fonts only from this site; no inline script or
+# style, no eval, no plugins, no framing, forms post only here. Templates keep
+# every script in static/js/ (tests/test_security_headers.py checks for inline
+# ones). SVG charts are inline <svg> elements, which need nothing extra.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
+
+# --- Logging ------------------------------------------------------------------
+# One key=value line per record on stderr (tracker.logfmt.KeyValueFormatter):
+# the audit events (sign-ins, failures, lockouts, 403s, progress updates) at
+# INFO and above, Django's own warnings and errors (500s with their traceback,
+# which never reaches the browser), and django-axes' lockout warnings.
+LOG_LEVEL = env_str("DJANGO_LOG_LEVEL", "INFO").upper()
+if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    raise ImproperlyConfigured(f"DJANGO_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL; got {LOG_LEVEL!r}")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"key_value": {"()": "tracker.logfmt.KeyValueFormatter"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "key_value"}},
+    "loggers": {
+        "tracker.audit": {"handlers": ["stderr"], "level": LOG_LEVEL, "propagate": True},
+        "django": {"handlers": ["stderr"], "level": "WARNING", "propagate": True},
+        "axes": {"handlers": ["stderr"], "level": "WARNING", "propagate": True},
+    },
+}
+
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# In production WhiteNoise serves what collectstatic gathered, under names with
+# a content hash, compressed, with a year's Cache-Control ("immutable"). While
+# developing (DEBUG on) files are served as they are, straight from static/.
+# Tests render pages without running collectstatic: tests/conftest.py switches
+# them to the plain storage.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/sgds_table.html"
 

@@ -1,0 +1,1 @@
+"""The load test against gunicorn (#9): see run.py."""
