@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 
 from recommendations.models import AuditDimension, Owner, ProgressUpdate, Recommendation, Status
+from recommendations.widgets import FastSelect, FastSelectMultiple
 from reports.models import Report
 
 OwnerLink = Recommendation.owners.through
@@ -16,7 +17,10 @@ DimensionLink = Recommendation.audit_dimensions.through
 
 
 def _report_choices():
-    return [(r.slug, r.short_title) for r in Report.objects.filter(recommendations__isnull=False).distinct()]
+    """Reports that have recommendations, newest first. An EXISTS per report on the
+    report_id index: a DISTINCT join read every recommendation (90 ms at 100,000)."""
+    has_recommendations = Exists(Recommendation.objects.filter(report_id=OuterRef("pk")))
+    return list(Report.objects.filter(has_recommendations).values_list("slug", "short_title"))
 
 
 def _owner_choices():
@@ -29,8 +33,18 @@ def _owner_choices():
 
 
 def _theme_choices():
-    themes = Recommendation.objects.exclude(theme="").values_list("theme", flat=True).distinct().order_by("theme")
-    return [(t, t) for t in themes]
+    """The distinct themes, in order. A loose index scan (one index probe per theme, on
+    the theme index where there is one): SELECT DISTINCT read every recommendation
+    (90 ms at 100,000)."""
+    table = connection.ops.quote_name(Recommendation._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # The only interpolation is the quoted table name; there is no input.
+            f"WITH RECURSIVE themes(theme) AS (SELECT MIN(theme) FROM {table} WHERE theme > '' UNION ALL "  # noqa: S608  # nosec
+            f"SELECT (SELECT MIN(theme) FROM {table} WHERE theme > themes.theme) FROM themes "
+            "WHERE themes.theme IS NOT NULL) SELECT theme FROM themes WHERE theme IS NOT NULL"
+        )
+        return [(theme, theme) for (theme,) in cursor.fetchall()]
 
 
 def _dimension_choices():
@@ -59,17 +73,18 @@ def text_search(queryset, query: str):
     if connection.vendor == "postgresql":
         from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 
+        # One IN (a UNION of two GIN index lookups, migration 0004), probed by primary
+        # key. An EXISTS per row computed every summary's tsvector (20 s at 1,000,000
+        # updates); an OR of two IN subqueries read every recommendation (80 ms).
+        # Ranking still computes each match's tsvector: about 25 µs a match.
         search = SearchQuery(query, search_type="websearch", config="english")
-        in_updates = Exists(
-            ProgressUpdate.objects.annotate(document=SearchVector("summary", config="english")).filter(
-                recommendation_id=OuterRef("pk"), document=search
-            )
+        document = SearchVector("text", "theme", config="english")
+        in_text = Recommendation.objects.annotate(document=document).filter(document=search)
+        in_updates = ProgressUpdate.objects.annotate(document=SearchVector("summary", config="english")).filter(
+            document=search
         )
-        return (
-            queryset.annotate(document=SearchVector("text", "theme", config="english"))
-            .filter(Q(document=search) | in_updates)
-            .annotate(rank=SearchRank("document", search))
-        )
+        matches = in_text.order_by().values("pk").union(in_updates.order_by().values("recommendation_id"))
+        return queryset.filter(pk__in=matches).annotate(rank=SearchRank(document, search))
     for term in _terms(query):
         in_updates = Exists(ProgressUpdate.objects.filter(recommendation_id=OuterRef("pk"), summary__icontains=term))
         queryset = queryset.filter(Q(text__icontains=term) | Q(theme__icontains=term) | in_updates)
@@ -85,7 +100,7 @@ def _terms(query: str) -> list[str]:
 class RecommendationFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="Search text and progress", method="filter_q")
     report = django_filters.MultipleChoiceFilter(
-        label="Report", choices=_report_choices, field_name="report__slug", widget=forms.SelectMultiple
+        label="Report", choices=_report_choices, field_name="report__slug", widget=FastSelectMultiple
     )
     year_from = django_filters.NumberFilter(
         label="Published from (year)", field_name="report__published__year", lookup_expr="gte"
@@ -94,7 +109,7 @@ class RecommendationFilter(django_filters.FilterSet):
         label="Published to (year)", field_name="report__published__year", lookup_expr="lte"
     )
     owner = django_filters.MultipleChoiceFilter(
-        label="Addressed to", choices=_owner_choices, method="filter_owner", widget=forms.SelectMultiple
+        label="Addressed to", choices=_owner_choices, method="filter_owner", widget=FastSelectMultiple
     )
     owner_kind = django_filters.MultipleChoiceFilter(
         label="Kind of organisation",
@@ -102,7 +117,9 @@ class RecommendationFilter(django_filters.FilterSet):
         method="filter_owner_kind",
         widget=forms.CheckboxSelectMultiple,
     )
-    theme = django_filters.ChoiceFilter(label="Theme", choices=_theme_choices, empty_label="Any theme")
+    theme = django_filters.ChoiceFilter(
+        label="Theme", choices=_theme_choices, empty_label="Any theme", widget=FastSelect
+    )
     status = django_filters.MultipleChoiceFilter(
         label="Current status", choices=STATUS_CHOICES, method="filter_status", widget=forms.CheckboxSelectMultiple
     )

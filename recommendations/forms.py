@@ -2,6 +2,7 @@ from django import forms
 from django.utils import timezone
 
 from recommendations.models import RATINGS, ProgressUpdate, Recommendation, parse_evidence
+from recommendations.widgets import FastSelect
 from reports.models import Report
 from tracker.dates import period_start
 
@@ -39,6 +40,7 @@ class ProgressUpdateForm(forms.Form):
         queryset=Report.objects.order_by("-published"),
         required=False,
         empty_label="None",
+        widget=FastSelect,  # every report: thousands of options
     )
     corrects = forms.ModelChoiceField(
         label="This corrects an earlier update (optional)",

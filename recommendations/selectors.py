@@ -133,6 +133,11 @@ def owner_status_counts(*, scope: Scope) -> dict[int, dict[int, int]]:
     return counts
 
 
+def visible_status_summary(*, scope: Scope) -> list[dict]:
+    """status_summary of every recommendation the user may see. 1 query."""
+    return status_summary_of(scope.recommendations(Recommendation.objects.all()))
+
+
 def status_summary_of(queryset: QuerySet[Recommendation]) -> list[dict]:
     """status_summary of a queryset of recommendations, counted in one query."""
     return status_summary(dict(queryset.order_by().values_list("status").annotate(n=Count("id"))))

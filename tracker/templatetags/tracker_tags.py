@@ -6,8 +6,6 @@
 - ``{{ value|rag_status }}`` normalises the same inputs to a ``Status`` (or None).
 - ``{{ date|iso_partial_date:precision }}`` gives the machine form of a partial
   date for ``<time datetime="...">`` ("2018-07" for July 2018: no invented day).
-- ``{% status_totals rows as totals %}`` adds up the report list's per-report
-  status summaries (no queries).
 - ``{% ds_widget field %}``, ``{{ field|widget_kind }}`` and
   ``{{ field|error_anchor }}`` help ``_field.html`` and ``_error_summary.html``
   render Django form fields the SGDS way.
@@ -59,26 +57,6 @@ def rag_tag(status) -> dict:
 @register.filter
 def iso_partial_date(value, precision=DatePrecision.DAY) -> str:
     return _iso_partial_date(value, precision or DatePrecision.DAY)
-
-
-@register.simple_tag
-def status_totals(rows) -> dict:
-    """Totals over rows of {"summary": [{"status", "count", ...}], "total"}, as
-    {"total": n, "reports": n, "summary": [{"status", "count", "percent"}]} in severity order."""
-    counts = {status: 0 for status in Status}
-    total = 0
-    for row in rows:
-        total += row.get("total", 0)
-        for item in row.get("summary", []):
-            counts[Status(item["status"])] += item["count"]
-    return {
-        "total": total,
-        "reports": len(rows),
-        "summary": [
-            {"status": status, "count": count, "percent": round(100 * count / total) if total else 0}
-            for status, count in counts.items()
-        ],
-    }
 
 
 # Forms -------------------------------------------------------------------------------------------

@@ -1,0 +1,356 @@
+"""Server-side time and SQL query count of the tracker's pages, exports and updates,
+against the Django admin changelist (the peer) and the page's own SQL (the floor).
+
+Run against a database holding synthetic data (``manage.py generate_synthetic``)::
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/tracker_bench .venv/bin/python bench/pages.py --repeat 30
+
+Each item is requested through Django's handler (``django.test.Client``, signed in,
+over "https") ``--warmup`` times, then ``--repeat`` times, timed; its queries are
+captured once. The peer is the project's own RecommendationAdmin changelist with
+the same filter, search, sort or page (``list_per_page`` set to the table's 25 for
+the run). The floor is the page's captured SQL re-executed alone on a cursor, all
+rows fetched, inside a transaction that is rolled back. The CSV export is timed
+like a page (rows per second) and once more under tracemalloc for its peak memory
+growth. ``--smoke`` runs a few repeats for CI; the figures are then meaningless.
+
+Timings go in BENCHMARKS.md, never in tests; tests/test_benchmark_smoke.py runs
+this end to end at a tiny scale.
+"""
+
+import argparse
+import datetime
+import gc
+import json
+import os
+import statistics
+import sys
+import time
+import tracemalloc
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PER_PAGE = 25
+STATIC_STORAGE = "django.contrib.staticfiles.storage.StaticFilesStorage"
+SKIPPED_SQL = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
+
+
+@dataclass
+class Item:
+    """One thing to measure: a GET (or POST) of ``path`` as ``user``; ``admin`` is the
+    equivalent changelist query string, or None where the admin has no equivalent."""
+
+    name: str
+    path: str
+    params: dict = field(default_factory=dict)
+    admin: dict | None = None
+    user: str = "auditor"
+    post: dict | None = None
+    export: bool = False
+
+
+@dataclass
+class Row:
+    name: str
+    queries: int
+    p50_ms: float
+    p95_ms: float
+    admin_p50_ms: float | None = None
+    admin_queries: int | None = None
+    floor_p50_ms: float | None = None
+    rows: int | None = None
+    rows_per_s: float | None = None
+    peak_mib: float | None = None
+
+    @property
+    def page_admin(self) -> float | None:
+        return self.p50_ms / self.admin_p50_ms if self.admin_p50_ms else None
+
+    @property
+    def page_floor(self) -> float | None:
+        return self.p50_ms / self.floor_p50_ms if self.floor_p50_ms else None
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "page_admin": self.page_admin, "page_floor": self.page_floor}
+
+
+def _setup_django() -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
+    import django
+    from django.apps import apps
+
+    if not apps.ready:
+        django.setup()
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def _users():
+    """The benchmark's own accounts (created once): an auditor, an officer of a CPP, an admin."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from recommendations.models import Owner
+    from tracker.roles import ADMIN, AUDITOR, OFFICER
+
+    User = get_user_model()
+    cpp = (
+        Owner.objects.filter(slug="inverclyde-alliance").first()
+        or Owner.objects.filter(kind=Owner.Kind.CPP, all_cpps=False).order_by("pk").first()
+    )
+    users = {}
+    for key, role, extra in (
+        ("auditor", AUDITOR, {}),
+        ("officer", OFFICER, {}),
+        ("admin", ADMIN, {"is_staff": True, "is_superuser": True}),
+    ):
+        user, created = User.objects.get_or_create(username=f"bench-{key}", defaults=extra)
+        if created:
+            user.set_unusable_password()
+            user.save()
+            user.groups.add(Group.objects.get_or_create(name=role)[0])
+            if key == "officer":
+                user.organisations.add(cpp)
+        users[key] = user
+    return users
+
+
+def items() -> list[Item]:
+    """What to measure, on the synthetic data: a large report, a long history."""
+    from django.db.models import Sum
+
+    from recommendations import synthetic
+    from recommendations.models import Owner, Recommendation, Status
+    from reports.models import Report
+
+    report = (
+        Report.objects.filter(slug__startswith=synthetic.PREFIX)
+        .annotate(n=Sum("recommendations__update_count"))
+        .order_by("-n", "pk")
+        .first()
+    )
+    recs = Recommendation.objects.filter(report__slug__startswith=synthetic.PREFIX)
+    detail = recs.order_by("-update_count", "pk").first()
+    target = recs.exclude(pk=detail.pk).order_by("pk").first()
+    as_at = report.published + (synthetic.END - report.published) / 2
+    owner = Owner.objects.get(slug="scottish-government")
+    kind = Owner.Kind.NATIONAL_GOVERNMENT
+    per_page = {"per_page": PER_PAGE}
+    middle = max(1, Recommendation.objects.count() // PER_PAGE // 2)  # page 2,001 of 4,003 at 100,051
+    return [
+        Item("Table, unfiltered", "/recommendations/", {}, {}),
+        Item(
+            "Table, owner kind + status",
+            "/recommendations/",
+            {"owner_kind": kind, "status": "amber"},
+            {"owners__kind__exact": kind, "status": Status.AMBER.value},
+        ),
+        Item("Table, owner + status", "/recommendations/", {"owner": owner.slug, "status": "amber"}, None),
+        Item("Table, sorted by status", "/recommendations/", {"sort": "status"}, {"o": "4"}),
+        # A specific search (a topic: about 4% of recommendations at any scale) and a broad one
+        # (also a theme: about 12%), ranked by relevance, which costs a tsvector per match.
+        Item("Table, text search", "/recommendations/", {"q": "fuel poverty"}, {"q": "fuel poverty"}),
+        Item("Table, broad text search", "/recommendations/", {"q": "workforce"}, {"q": "workforce"}),
+        Item("Table, deep page (the middle)", "/recommendations/", {"page": middle, **per_page}, {"p": middle}),
+        Item("Report dashboard", report.get_absolute_url()),
+        Item("Report dashboard, as at", report.get_absolute_url(), {"as_at": as_at.isoformat()}),
+        Item("Portfolio (home)", "/"),
+        Item("Recommendation detail", detail.get_absolute_url()),
+        Item("Officer's /my/", "/my/", user="officer"),
+        Item("CSV export, all rows", "/recommendations/", {"_export": "csv"}, export=True),
+        Item(
+            "Add a progress update",
+            f"/recommendations/{target.pk}/updates/",
+            post={
+                "rag": Status.AMBER.value,
+                "assessed_on": datetime.date.today().isoformat(),
+                "summary": "Benchmark: progress noted.",
+                "confirm": "on",
+            },
+        ),
+    ]
+
+
+def _request(client, item: Item, path: str, params: dict):
+    """One request, fully consumed (a streamed body is read to the end). Returns (response, bytes)."""
+    if item.post is not None:
+        response = client.post(path, item.post, secure=True)
+        expected = 302
+    else:
+        response = client.get(path, params, secure=True)
+        expected = 200
+    if response.status_code != expected:
+        raise RuntimeError(f"{item.name}: {path} answered {response.status_code}")
+    if response.streaming:  # the client closes the response once it is read to the end
+        size = sum(len(chunk) for chunk in response.streaming_content)
+    else:
+        size = len(response.content)
+    return response, size
+
+
+def _time(client, item: Item, path: str, params: dict, warmup: int, repeat: int) -> tuple[list[float], int]:
+    """Times in ms of ``repeat`` requests after ``warmup``; and the last body's size."""
+    for _ in range(warmup):
+        _request(client, item, path, params)
+    gc.collect()
+    times, size = [], 0
+    for _ in range(repeat):
+        started = time.perf_counter()
+        _, size = _request(client, item, path, params)
+        times.append((time.perf_counter() - started) * 1000)
+    return times, size
+
+
+def _capture(client, item: Item, path: str, params: dict) -> list[str]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        _request(client, item, path, params)
+    return [q["sql"] for q in captured.captured_queries]
+
+
+def _floor(statements: list[str], repeat: int) -> float:
+    """p50 in ms of the statements executed alone, every row fetched; rolled back."""
+    from django.db import connection, transaction
+
+    runnable = [s for s in statements if not s.upper().startswith(SKIPPED_SQL)]
+    times = []
+    for _ in range(repeat):
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                started = time.perf_counter()
+                for sql in runnable:
+                    cursor.execute(sql)
+                    if cursor.description is not None:
+                        cursor.fetchall()
+                times.append((time.perf_counter() - started) * 1000)
+            transaction.set_rollback(True)
+    return statistics.median(times)
+
+
+def _peak_memory(client, item: Item, params: dict) -> float:
+    """Peak Python memory growth in MiB while the export streams."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        baseline = tracemalloc.get_traced_memory()[0]
+        _request(client, item, item.path, params)
+        return (tracemalloc.get_traced_memory()[1] - baseline) / 2**20
+    finally:
+        tracemalloc.stop()
+
+
+def measure(item: Item, clients: dict, warmup: int, repeat: int) -> Row:
+    from recommendations.models import Recommendation
+
+    client = clients[item.user]
+    times, size = _time(client, item, item.path, item.params, warmup, repeat)
+    statements = _capture(client, item, item.path, item.params)
+    row = Row(
+        item.name,
+        queries=len(statements),
+        p50_ms=statistics.median(times),
+        p95_ms=_percentile(times, 0.95),
+        floor_p50_ms=_floor(statements, repeat),
+    )
+    if item.admin is not None:
+        admin_path = "/admin/recommendations/recommendation/"
+        admin_times, _ = _time(clients["admin"], Item(item.name, admin_path), admin_path, item.admin, warmup, repeat)
+        row.admin_p50_ms = statistics.median(admin_times)
+        row.admin_queries = len(_capture(clients["admin"], Item(item.name, admin_path), admin_path, item.admin))
+    if item.export:
+        row.rows = Recommendation.objects.count()
+        row.rows_per_s = row.rows / (row.p50_ms / 1000)
+        row.peak_mib = _peak_memory(client, item, item.params)
+    return row
+
+
+def _fmt(value, pattern: str) -> str:
+    return "–" if value is None else format(value, pattern)
+
+
+def table(rows: list[Row]) -> str:
+    """The results as a Markdown table."""
+    lines = [
+        "| Item | Queries | p50 ms | p95 ms | p95/p50 | Admin p50 ms (queries) | Page/admin"
+        " | Floor p50 ms | Page/floor | Page − floor ms |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for row in rows:
+        admin = "–" if row.admin_p50_ms is None else f"{row.admin_p50_ms:.1f} ({row.admin_queries})"
+        name = row.name
+        if row.rows_per_s is not None:
+            name += f" ({row.rows:,} rows: {row.rows_per_s:,.0f} rows/s, peak +{row.peak_mib:.1f} MiB)"
+        lines.append(
+            f"| {name} | {row.queries} | {row.p50_ms:.1f} | {row.p95_ms:.1f} | {row.p95_ms / row.p50_ms:.2f}"
+            f" | {admin} | {_fmt(row.page_admin, '.2f')} | {_fmt(row.floor_p50_ms, '.1f')}"
+            f" | {_fmt(row.page_floor, '.2f')} | {_fmt(row.p50_ms - row.floor_p50_ms, '.1f')} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> list[Row]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=30, help="Timed requests per item (default 30).")
+    parser.add_argument("--warmup", type=int, default=3, help="Untimed requests first (default 3).")
+    parser.add_argument("--only", action="append", default=[], help="Measure only items whose name contains this.")
+    parser.add_argument("--json", type=Path, help="Also write the results to this file.")
+    parser.add_argument("--smoke", action="store_true", help="Two repeats, one warm-up: for CI, not for figures.")
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.repeat, args.warmup = 2, 1
+
+    _setup_django()
+    from django.conf import settings
+    from django.contrib import admin
+    from django.db import connection
+    from django.test import Client, override_settings
+
+    from recommendations import synthetic
+    from recommendations.models import ProgressUpdate, Recommendation
+
+    if not synthetic.exists():
+        sys.exit("No synthetic data in this database: run `manage.py generate_synthetic` first.")
+    print(
+        f"{connection.vendor} {connection.settings_dict['NAME']}: {Recommendation.objects.count():,} recommendations,"
+        f" {ProgressUpdate.objects.count():,} progress updates; {args.repeat} repeats after {args.warmup} warm-up",
+        flush=True,
+    )
+    # The test client's host, and plain static files storage as the tests use (no
+    # collectstatic needed); the peer shows the table's page size.
+    host = override_settings(
+        ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"],
+        STORAGES={**settings.STORAGES, "staticfiles": {"BACKEND": STATIC_STORAGE}},
+    )
+    peer = admin.site._registry[Recommendation]
+    per_page, peer.list_per_page = peer.list_per_page, PER_PAGE
+    rows = []
+    try:
+        with host:
+            users = _users()
+            clients = {}
+            for key, user in users.items():
+                clients[key] = Client()
+                clients[key].force_login(user)
+            for item in items():
+                if args.only and not any(part.lower() in item.name.lower() for part in args.only):
+                    continue
+                rows.append(measure(item, clients, args.warmup, args.repeat))
+                print(f"  {item.name}: p50 {rows[-1].p50_ms:.1f} ms, {rows[-1].queries} queries", flush=True)
+    finally:
+        peer.list_per_page = per_page
+    print(table(rows))
+    if args.json:
+        args.json.write_text(json.dumps([row.as_dict() for row in rows], indent=2))
+    return rows
+
+
+if __name__ == "__main__":
+    main()
