@@ -102,6 +102,7 @@ class StrictResource(resources.ModelResource):
         super().__init__(**kwargs)
         self._owners: dict[str, Owner] | None = None
         self._reports: dict[str, Report | None] = {}
+        self._duplicates: dict[int, str] = {}
 
     # --- whole file ---------------------------------------------------------
 
@@ -183,7 +184,7 @@ class StrictResource(resources.ModelResource):
             return
         values, errors = self.check_cells(row)
         number = kwargs.get("row_number")
-        if number in getattr(self, "_duplicates", {}):
+        if number in self._duplicates:
             errors.setdefault("__all__", self._duplicates[number])
         self.read_row(instance, values, errors)
         if errors:

@@ -25,6 +25,7 @@ from tests.importing import (
     upload,
     xlsx_bytes,
 )
+from tests.xss_payloads import PAYLOADS, assert_no_executable_vector
 from tracker.roles import ADMIN
 
 pytestmark = pytest.mark.django_db
@@ -144,6 +145,10 @@ def test_progress_updates_import_through_the_service(admin_client_, seeded):
     may = ProgressUpdate.objects.get(source_key="k1")
     assert may.assessed_display == "May 2026" and may.evidence == [{"section": "", "paragraphs": ["23"], "page": 14}]
     assert may.author.username == "admin"
+    logged = LogEntry.objects.filter(
+        action_flag=ADDITION, content_type__model="progressupdate", object_id__in=[str(may.pk)]
+    )
+    assert logged.count() == 1  # in the admin's history, like an update added by hand
     # Importing the same file again adds nothing: both rows are recognised and skipped.
     again = upload(admin_client_, content, model="progressupdate")
     assert again.content.decode().count('<tr class="skip">') == 2
@@ -545,3 +550,56 @@ def test_round_trip_export_then_import_into_an_empty_database_gives_identical_co
     after = _content()
     assert after[0] == before[0]  # text, owners, dimensions, links, and the current status derived again
     assert after[1] == before[1]
+
+
+# --- the XSS corpus through the import -----------------------------------------
+# Every payload is either refused, with its row named, or stored and shown without
+# anything a browser would run (tests/xss_payloads.py; the other roads are in
+# tests/test_security_xss.py).
+
+
+@pytest.mark.parametrize("column", ["text", "theme"])
+def test_recommendation_import_refuses_or_neutralises_every_payload(admin_client_, new_report, column):
+    accepted = []
+    for number, payload in enumerate(PAYLOADS, 1):
+        row = rec(number, text=payload) if column == "text" else rec(number, theme=payload)
+        before = snapshot()
+        preview = upload(admin_client_, csv_bytes([row]))
+        assert_no_executable_vector(preview.content.decode(), where=f"import preview of {payload!r}")
+        if preview.context.get("confirm_form") is None:
+            assert "Row 2" in page_errors(preview), payload
+            assert snapshot() == before
+            continue
+        import_file(admin_client_, csv_bytes([row]))
+        accepted.append(number)
+    assert accepted, "some payloads are harmless text and should import"
+    assert len(accepted) < len(PAYLOADS)
+    pages = ["/recommendations/?report=" + NEW, "/reports/" + NEW + "/", "/reports/" + NEW + "/appendix/"]
+    pages += [r.get_absolute_url() for r in Recommendation.objects.filter(report__slug=NEW)]
+    pages += [f"/admin/recommendations/recommendation/?report__id__exact={new_report.pk}"]
+    for url in pages:
+        response = admin_client_.get(url)
+        assert response.status_code == 200, url
+        assert_no_executable_vector(response.content.decode(), where=url)
+
+
+@pytest.mark.parametrize("column", ["summary", "part"])
+def test_update_import_refuses_or_neutralises_every_payload(admin_client_, seeded, column):
+    target = Recommendation.objects.get(report__slug=R2016, number=3)
+    initial, accepted = target.update_count, 0
+    for payload in PAYLOADS:
+        row = upd(3, summary=payload) if column == "summary" else upd(3, part=payload)
+        preview = upload(admin_client_, csv_bytes([row], headers=UPDATE_HEADERS), model="progressupdate")
+        assert_no_executable_vector(preview.content.decode(), where=f"import preview of {payload!r}")
+        if preview.context.get("confirm_form") is not None:
+            import_file(admin_client_, csv_bytes([row], headers=UPDATE_HEADERS), model="progressupdate")
+            accepted += 1
+        else:
+            assert "Row 2" in page_errors(preview), payload
+    target.refresh_from_db()
+    assert target.update_count == initial + accepted == ProgressUpdate.objects.filter(recommendation=target).count()
+    assert 0 < accepted < len(PAYLOADS)
+    for url in [target.get_absolute_url(), f"/reports/{R2016}/", f"/reports/{R2016}/appendix/"]:
+        response = admin_client_.get(url)
+        assert response.status_code == 200
+        assert_no_executable_vector(response.content.decode(), where=url)
