@@ -101,8 +101,12 @@ def test_dumpdata_round_trips_every_row_into_an_empty_database(tmp_path, seeded,
             drop_postgres_database(restore_url)
 
     assert restored.keys() == original.keys()
-    different = [key for key in original if original[key] != restored[key]]
-    assert different == []
+    different = {
+        key: {f: (v, restored[key].get(f)) for f, v in original[key].items() if restored[key].get(f) != v}
+        for key in original
+        if original[key] != restored[key]
+    }
+    assert different == {}
 
     # Every table of the project's apps has all its rows in the backup.
     counted = {}
