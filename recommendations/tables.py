@@ -6,6 +6,7 @@ from django.utils.text import Truncator
 from recommendations.models import Recommendation
 from tracker.dates import format_partial_date
 from tracker.richtext import plain
+from tracker.templatetags.tracker_tags import rag_tag_html
 
 OwnerLink = Recommendation.owners.through
 
@@ -28,11 +29,7 @@ class RecommendationTable(tables.Table):
     text = tables.Column(verbose_name="Recommendation", order_by=("text",), attrs={"td": {"class": "text"}})
     owners = tables.Column(verbose_name="Addressed to", accessor="pk", order_by=("first_owner",))
     theme = tables.Column(verbose_name="Theme", order_by=("theme",))
-    status = tables.TemplateColumn(
-        template_code='{% include "_rag_tag.html" with status=record.status %}',
-        verbose_name="Status",
-        order_by=("status", "-status_date", "pk"),
-    )
+    status = tables.Column(verbose_name="Status", order_by=("status", "-status_date", "pk"))
     status_date = tables.Column(verbose_name="Last assessed", order_by=("status_date", "pk"))
     update_count = tables.Column(
         verbose_name="Updates", order_by=("update_count", "pk"), attrs={"td": {"class": "tracker-table__number"}}
@@ -53,6 +50,9 @@ class RecommendationTable(tables.Table):
         return format_html_join(
             ", ", '<a href="{}">{}</a>', ((o.get_absolute_url(), o.name) for o in record.owners.all())
         )
+
+    def render_status(self, value):
+        return rag_tag_html(value)
 
     def render_status_date(self, value, record):
         return format_partial_date(value, record.status_date_precision)

@@ -11,7 +11,10 @@
   render Django form fields the SGDS way.
 """
 
+import functools
+
 from django import forms, template
+from django.template.loader import render_to_string
 
 from recommendations.models import Status
 from tracker import richtext
@@ -49,9 +52,21 @@ def rag_status(value) -> Status | None:
         return None
 
 
-@register.inclusion_tag("_rag_tag.html")
-def rag_tag(status) -> dict:
-    return {"status": status}
+@register.simple_tag
+def rag_tag(status) -> str:
+    return rag_tag_html(status)
+
+
+def rag_tag_html(status) -> str:
+    """``_rag_tag.html`` for this status. There are five statuses, so each is rendered once
+    per process: tables show one per row, and a template render per cell cost more than the
+    rest of the row."""
+    return _rag_tag_html(rag_status(status))
+
+
+@functools.cache
+def _rag_tag_html(status: Status | None) -> str:
+    return render_to_string("_rag_tag.html", {"status": status})
 
 
 @register.filter
