@@ -17,7 +17,6 @@ import subprocess
 
 import pytest
 from django.apps import apps
-from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.db import connection
 
@@ -25,9 +24,9 @@ from bench.load.server import ROOT, drop_postgres_database, manage, production_e
 from recommendations.models import Recommendation, Status
 from recommendations.services import progress_update_create
 from tests.conftest import _make_user
+from tests.scratch_db import ON_POSTGRES, scratch_database_url
 from tracker.roles import AUDITOR
 
-ON_POSTGRES = django_settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 # As documented in README.md: what migrate recreates, and what is only transient.
 DUMP_ARGS = [
@@ -37,15 +36,6 @@ DUMP_ARGS = [
     "--exclude=auth.permission",
     "--exclude=sessions",
 ]
-
-
-def _scratch_database_url(tmp_path, suffix: str) -> str:
-    if ON_POSTGRES:
-        base = django_settings.DATABASES["default"]
-        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-        name = f"test_{base['NAME']}_{suffix}_{worker}"
-        return f"postgres://{base['USER']}@{base['HOST'] or '127.0.0.1'}:{base['PORT'] or 5432}/{name}"
-    return f"sqlite:///{tmp_path / f'{suffix}.sqlite3'}"
 
 
 def _record_new_history(django_user_model):
@@ -86,7 +76,7 @@ def test_dumpdata_round_trips_every_row_into_an_empty_database(tmp_path, seeded,
     call_command("dumpdata", *DUMP_ARGS, output=str(backup), verbosity=0)
     original = _rows(json.loads(backup.read_text()))
 
-    restore_url = _scratch_database_url(tmp_path, "restore")
+    restore_url = scratch_database_url(tmp_path, "restore")
     if ON_POSTGRES:
         recreate_postgres_database(restore_url)
     try:
@@ -162,7 +152,7 @@ def test_pg_dump_and_pg_restore_round_trip_every_row(tmp_path, transactional_db,
     source_url = (
         f"postgres://{source['USER']}@{source['HOST'] or '127.0.0.1'}:{source['PORT'] or 5432}/{source['NAME']}"
     )
-    restore_url = _scratch_database_url(tmp_path, "pgrestore")
+    restore_url = scratch_database_url(tmp_path, "pgrestore")
     archive = tmp_path / "tracker.dump"
     subprocess.run(["pg_dump", "--format=custom", f"--file={archive}", source_url], check=True, cwd=ROOT)
     recreate_postgres_database(restore_url)

@@ -14,11 +14,9 @@ import re
 import secrets
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import requests
-from django.conf import settings as django_settings
 
 from bench.load.server import (
     ROOT,
@@ -28,9 +26,8 @@ from bench.load.server import (
     production_env,
     recreate_postgres_database,
 )
+from tests.scratch_db import ON_POSTGRES, scratch_database_url
 from tracker.management.commands.demo_users import DEMO_PASSWORD
-
-ON_POSTGRES = django_settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
 
 
 def _production_check_env(**extra) -> dict[str, str]:
@@ -70,21 +67,12 @@ def test_check_deploy_fails_without_a_real_secret_key():
     assert "security.W009" in result.stderr + result.stdout
 
 
-def _database_url(tmp_path: Path, suffix: str) -> str:
-    if ON_POSTGRES:
-        base = django_settings.DATABASES["default"]
-        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-        name = f"test_{base['NAME']}_{suffix}_{worker}"
-        return f"postgres://{base['USER']}@{base['HOST'] or '127.0.0.1'}:{base['PORT'] or 5432}/{name}"
-    return f"sqlite:///{tmp_path / f'{suffix}.sqlite3'}"
-
-
 @pytest.fixture(scope="module")
 def production_server(tmp_path_factory):
     """gunicorn with production settings over a migrated, seeded database with the demo
     accounts; yields (base URL, the gunicorn log file)."""
     tmp_path = tmp_path_factory.mktemp("production")
-    database_url = _database_url(tmp_path, "gunicorn")
+    database_url = scratch_database_url(tmp_path, "gunicorn")
     if ON_POSTGRES:
         recreate_postgres_database(database_url)
     env = production_env(database_url, tmp_path / "static")
@@ -187,7 +175,7 @@ def test_healthz_reports_the_database(production_server):
 def test_without_its_database_gunicorn_answers_503_on_healthz_and_a_clean_500_page(tmp_path, production_server):
     """The database is unreachable (a database that does not exist): /healthz says so
     for the load balancer, and a page that needs it is the site's 500 page."""
-    missing_url = _database_url(tmp_path, "missing")  # never created
+    missing_url = scratch_database_url(tmp_path, "missing")  # never created
     if not ON_POSTGRES:
         missing_url = f"sqlite:///{tmp_path / 'no-such-directory' / 'db.sqlite3'}"
     env = production_env(missing_url, tmp_path / "static")
