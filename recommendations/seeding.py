@@ -128,7 +128,7 @@ def seed(directory: Path = FIXTURES_DIR) -> SeedResult:
             "report",
         )
         publishers = [Publisher.objects.get_or_create(name=name)[0] for name in pub["publishers"]]
-        _set_m2m(report.publishers, publishers, result, "report publishers")
+        _set_m2m(report.publishers, publishers, result, "report publisher list")
         reports[report.slug] = report
 
         for rec in pub["recommendations"]:
@@ -139,12 +139,14 @@ def seed(directory: Path = FIXTURES_DIR) -> SeedResult:
                 result,
                 "recommendation",
             )
-            _set_m2m(recommendation.owners, [owners[name] for name in rec["owners"]], result, "recommendation owners")
+            _set_m2m(
+                recommendation.owners, [owners[name] for name in rec["owners"]], result, "recommendation owner list"
+            )
             _set_m2m(
                 recommendation.audit_dimensions,
                 [dimensions[slug] for slug in rec.get("audit_dimensions", [])],
                 result,
-                "recommendation dimensions",
+                "recommendation dimension list",
             )
             recommendations[f"{report.slug}#{rec['number']}"] = recommendation
 
