@@ -13,6 +13,7 @@ import json
 import tempfile
 from collections.abc import Iterable, Iterator
 
+from django.db import connection
 from django.db.models import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
 
@@ -63,25 +64,53 @@ def export_rows(queryset: QuerySet[Recommendation]) -> Iterator[list]:
     )
     labels = {status.value: status.label for status in Status}
     names = dict(Owner.objects.values_list("pk", "name"))
+    dates = _PartialDates()
     for chunk in _chunks(rows.iterator(chunk_size=CHUNK), CHUNK):
         owners: dict[int, list[str]] = {}
-        # Owner ids alone, names from the dict: joining owners to sort by name made
-        # PostgreSQL scan the whole link table (60 ms a chunk instead of 4).
-        links = OwnerLink.objects.filter(recommendation_id__in=[row[0] for row in chunk]).order_by()
-        for rec_id, owner_id in links.values_list("recommendation_id", "owner_id"):
+        for rec_id, owner_id in _owner_links([row[0] for row in chunk]):
             owners.setdefault(rec_id, []).append(names[owner_id])
         for pk, title, published, published_precision, number, text, theme, status, date, precision, count in chunk:
             yield [
                 title,
-                iso_partial_date(published, published_precision),
+                dates(published, published_precision),
                 number,
                 text,
                 "; ".join(sorted(owners.get(pk, ()))),
                 theme,
                 labels[status],
-                iso_partial_date(date, precision),
+                dates(date, precision),
                 count,
             ]
+
+
+def _owner_links(recommendation_ids: list[int]):
+    """(recommendation id, owner id) for these recommendations: owner ids alone, names come
+    from a dict (joining owners to sort by name made PostgreSQL scan the whole link table,
+    60 ms a chunk instead of 4). On PostgreSQL the ids go as one array parameter: the
+    ORM's ``__in`` prepared each of 2,000 ids a chunk, 0.3 s of an export of 100,000."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT recommendation_id, owner_id FROM {connection.ops.quote_name(OwnerLink._meta.db_table)} "  # noqa: S608  # nosec
+                "WHERE recommendation_id = ANY(%s)",
+                [recommendation_ids],
+            )
+            return cursor.fetchall()
+    return (
+        OwnerLink.objects.filter(recommendation_id__in=recommendation_ids)
+        .order_by()
+        .values_list("recommendation_id", "owner_id")
+    )
+
+
+class _PartialDates(dict):
+    """iso_partial_date, remembered: an export repeats a few hundred dates a hundred thousand times."""
+
+    def __call__(self, value, precision):
+        key = (value, precision)
+        if key not in self:
+            self[key] = iso_partial_date(value, precision)
+        return self[key]
 
 
 def _chunks(iterable: Iterable, size: int) -> Iterator[list]:
@@ -101,10 +130,13 @@ def _csv_lines(rows: Iterable[list]) -> Iterator[str]:
     writer = csv.writer(buffer)
     buffer.write("\ufeff")  # BOM: Excel then reads the file as UTF-8
     writer.writerow(HEADERS)
+    starts = frozenset(FORMULA_STARTS)
     for piece in _chunks(rows, LINES):
         for row in piece:
             for index in TEXT_COLUMNS:
-                row[index] = neutralise(row[index])
+                value = row[index]
+                if value and value[0] in starts:  # neutralise(), inlined: 400,000 calls an export
+                    row[index] = "'" + value
         writer.writerows(piece)
         yield buffer.getvalue()
         buffer.seek(0)
