@@ -5,6 +5,7 @@ import re
 
 import django_filters
 from django import forms
+from django.conf import settings
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 
@@ -139,6 +140,27 @@ class RecommendationFilter(django_filters.FilterSet):
     class Meta:
         model = Recommendation
         fields: list[str] = []
+
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        if "report" in self.filters and Report.objects.count() > settings.TRACKER_REPORT_CHOICES_MAX:
+            self._report_by_title(data)
+
+    def _report_by_title(self, data) -> None:
+        """With more reports than a list can usefully hold (4,000 at the benchmark's scale: 285 KB
+        of options on every table page, 15 ms to render), the report list offers only the reports
+        already chosen (shared links keep working), and a "Report title contains" box finds the rest."""
+        chosen = data.getlist("report") if hasattr(data, "getlist") else []
+        report = self.filters["report"]
+        report.extra["choices"] = list(Report.objects.filter(slug__in=chosen[:50]).values_list("slug", "short_title"))
+        report.extra["help_text"] = "Reports already chosen; use “Report title contains” to find others."
+        by_title = django_filters.CharFilter(
+            label="Report title contains", field_name="report__title", lookup_expr="icontains"
+        )
+        by_title.parent, by_title.model = self, self._meta.model
+        filters = list(self.filters.items())
+        at = [name for name, _ in filters].index("report") + 1
+        self.filters = dict([*filters[:at], ("report_title", by_title), *filters[at:]])
 
     def filter_q(self, queryset, name, value):
         return text_search(queryset, value)

@@ -297,3 +297,20 @@ def test_query_counts_do_not_grow_with_rows_or_page_size(auditor_client, django_
         assert auditor_client.get(owner.get_absolute_url(), {"per_page": 100}).status_code == 200
     with django_assert_max_num_queries(8):
         assert auditor_client.get("/owners/").status_code == 200
+
+
+def test_with_many_reports_the_report_filter_is_a_title_box(auditor_client, seeded, settings):
+    """Thousands of reports do not go into a list on every page: the list keeps the reports
+    already chosen (shared links work) and "Report title contains" finds the others."""
+    settings.TRACKER_REPORT_CHOICES_MAX = 3
+    page = auditor_client.get(URL, {"report": R2016}).content.decode()
+    assert 'name="report_title"' in page
+    assert f'value="{R2016}" selected' in page
+    assert 'value="community-planning-initial-review-2006"' not in page  # not offered as a choice
+    assert shown_count(auditor_client.get(URL, {"report": R2016})) == 13
+    by_title = auditor_client.get(URL, {"report_title": "initial review"})
+    assert shown_count(by_title) == 21
+    unknown = auditor_client.get(URL, {"report": "no-such-report"})
+    assert unknown.status_code == 200 and "Select a valid choice" in unknown.content.decode()
+    dashboard = auditor_client.get(f"/reports/{R2016}/").content.decode()
+    assert 'name="report_title"' not in dashboard

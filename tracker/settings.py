@@ -244,6 +244,8 @@ DJANGO_TABLES2_TEMPLATE = "django_tables2/sgds_table.html"
 
 # Dashboards list recommendations not assessed for longer than this (months).
 TRACKER_STALE_MONTHS = env_int("TRACKER_STALE_MONTHS", 24)
+# Above this many reports the table's report filter becomes a "title contains" box.
+TRACKER_REPORT_CHOICES_MAX = env_int("TRACKER_REPORT_CHOICES_MAX", 300)
 
 # --- Bulk import and export in the admin (django-import-export) -------------
 
