@@ -95,7 +95,6 @@ def report_detail(request, slug):
         request.GET, queryset=selectors.recommendations_for_table(scope=scope).for_report(report)
     )
     del filterset.filters["report"]
-    filterset.filters.pop("report_title", None)  # with many reports, its title box
     table, export = table_page(request, filterset.queryset, export_stem=report.slug, filterset=filterset)
     if export:
         return export
