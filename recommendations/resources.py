@@ -103,6 +103,7 @@ class StrictResource(resources.ModelResource):
         self._owners: dict[str, Owner] | None = None
         self._reports: dict[str, Report | None] = {}
         self._duplicates: dict[int, str] = {}
+        self._dimension_index: dict[str, AuditDimension] | None = None
 
     # --- whole file ---------------------------------------------------------
 
@@ -210,13 +211,17 @@ class StrictResource(resources.ModelResource):
 
     # --- lookups shared by both files ----------------------------------------
 
-    def report_for(self, slug: str, errors: dict, column: str = "report") -> Report | None:
-        if not slug:
-            return None
+    def _report(self, slug: str) -> Report | None:
+        """The report with this slug (any case), looked up once per file."""
         key = slug.lower()
         if key not in self._reports:
             self._reports[key] = Report.objects.filter(slug__iexact=key).first()
-        report = self._reports[key]
+        return self._reports[key]
+
+    def report_for(self, slug: str, errors: dict, column: str = "report") -> Report | None:
+        if not slug:
+            return None
+        report = self._report(slug)
         if report is None:
             errors.setdefault(
                 column, f"No report has the slug {slug!r}. Add the report in the admin first, then use its slug."
@@ -300,7 +305,7 @@ class RecommendationResource(StrictResource):
     def get_instance(self, instance_loader, row):
         """The existing recommendation with this report and number, if any (errors come later)."""
         number = _cell(row.get("number"))
-        report = Report.objects.filter(slug__iexact=_cell(row.get("report"))).first()
+        report = self._report(_cell(row.get("report")))
         if report is None or not number.isdigit():
             return None
         return Recommendation.objects.filter(report=report, number=int(number)).first()
@@ -336,8 +341,10 @@ class RecommendationResource(StrictResource):
         instance._import_carries_forward = self._earlier(_split(values.get("carries_forward", "")), errors)
 
     def _dimensions(self, names, errors):
-        known = {d.name.casefold(): d for d in AuditDimension.objects.all()}
-        known.update({d.slug: d for d in known.values()})
+        if self._dimension_index is None:  # once per file
+            self._dimension_index = {d.name.casefold(): d for d in AuditDimension.objects.all()}
+            self._dimension_index.update({d.slug: d for d in self._dimension_index.values()})
+        known = self._dimension_index
         unknown = [n for n in names if n.casefold() not in known]
         if unknown:
             errors.setdefault(
