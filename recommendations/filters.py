@@ -7,7 +7,7 @@ import django_filters
 from django import forms
 from django.conf import settings
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, Expression, F, OuterRef, Q
 
 from recommendations.models import AuditDimension, Owner, ProgressUpdate, Recommendation, Status
 from recommendations.widgets import FastSelect, FastSelectMultiple
@@ -27,8 +27,9 @@ def _report_choices():
 def _owner_choices():
     """Owners grouped by kind, for an <optgroup> per kind."""
     groups: dict[str, list] = {}
-    for owner in Owner.objects.order_by("kind", "-all_cpps", "name").only("slug", "name", "kind", "all_cpps"):
-        groups.setdefault(Owner.Kind(owner.kind).label, []).append((owner.slug, owner.name))
+    labels = dict(Owner.Kind.choices)
+    for kind, slug, name in Owner.objects.order_by("kind", "-all_cpps", "name").values_list("kind", "slug", "name"):
+        groups.setdefault(labels[kind], []).append((slug, name))
     order = [kind.label for kind in Owner.Kind]
     return sorted(groups.items(), key=lambda item: order.index(item[0]))
 
@@ -61,6 +62,28 @@ def addressed_to_owners(queryset, slugs):
     return queryset.addressed_to(Owner.objects.filter(slug__in=slugs).ids_with_all_cpps())
 
 
+class StoredDocument(Expression):
+    """A recommendation's stored full-text document (PostgreSQL only: the generated column
+    ``search_document`` of migration 0005, outside the model state), under whatever alias
+    the query gives the recommendation table (a subquery calls it U0)."""
+
+    def __init__(self, pk=None):
+        from django.contrib.postgres.search import SearchVectorField
+
+        super().__init__(output_field=SearchVectorField())
+        self.pk = pk if pk is not None else F("pk")
+
+    def get_source_expressions(self):
+        return [self.pk]
+
+    def set_source_expressions(self, exprs):
+        (self.pk,) = exprs
+
+    def as_sql(self, compiler, connection):
+        table = compiler.quote_name_unless_alias(self.pk.alias)
+        return f"{table}.{connection.ops.quote_name('search_document')}", []
+
+
 def text_search(queryset, query: str):
     """Search recommendation text and progress summaries.
 
@@ -74,18 +97,17 @@ def text_search(queryset, query: str):
     if connection.vendor == "postgresql":
         from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 
-        # One IN (a UNION of two GIN index lookups, migration 0004), probed by primary
-        # key. An EXISTS per row computed every summary's tsvector (20 s at 1,000,000
-        # updates); an OR of two IN subqueries read every recommendation (80 ms).
-        # Ranking still computes each match's tsvector: about 25 µs a match.
+        # One IN (a UNION of two GIN index lookups, migrations 0004 and 0005), probed by
+        # primary key. An EXISTS per row computed every summary's tsvector (20 s at
+        # 1,000,000 updates); an OR of two IN subqueries read every recommendation (80 ms).
+        # Ranking reads the stored document: computing it per match cost 25 µs a match.
         search = SearchQuery(query, search_type="websearch", config="english")
-        document = SearchVector("text", "theme", config="english")
-        in_text = Recommendation.objects.annotate(document=document).filter(document=search)
+        in_text = Recommendation.objects.annotate(document=StoredDocument()).filter(document=search)
         in_updates = ProgressUpdate.objects.annotate(document=SearchVector("summary", config="english")).filter(
             document=search
         )
         matches = in_text.order_by().values("pk").union(in_updates.order_by().values("recommendation_id"))
-        return queryset.filter(pk__in=matches).annotate(rank=SearchRank(document, search))
+        return queryset.filter(pk__in=matches).annotate(rank=SearchRank(StoredDocument(), search))
     for term in _terms(query):
         in_updates = Exists(ProgressUpdate.objects.filter(recommendation_id=OuterRef("pk"), summary__icontains=term))
         queryset = queryset.filter(Q(text__icontains=term) | Q(theme__icontains=term) | in_updates)
@@ -143,15 +165,25 @@ class RecommendationFilter(django_filters.FilterSet):
 
     @property
     def form(self):
-        """The report list is settled when the form is first built (a view may drop the filter
-        before then): one query either way, for at most TRACKER_REPORT_CHOICES_MAX + 1 reports."""
-        if not hasattr(self, "_form") and "report" in self.filters:
-            limit = settings.TRACKER_REPORT_CHOICES_MAX
-            choices = _report_choices()[: limit + 1]
-            if len(choices) > limit:
-                self._report_by_title(self.data)
-            else:
-                self.filters["report"].extra["choices"] = list(choices)
+        """Choices are settled when the form is first built (a view may drop a filter before
+        then), one query each: a callable's choices are fetched again every time they are read,
+        once to validate a chosen value and once more to render. The report list is at most
+        TRACKER_REPORT_CHOICES_MAX + 1 reports."""
+        if not hasattr(self, "_form"):
+            for name, choices in (
+                ("owner", _owner_choices),
+                ("theme", _theme_choices),
+                ("dimension", _dimension_choices),
+            ):
+                if name in self.filters:
+                    self.filters[name].extra["choices"] = choices()
+            if "report" in self.filters:
+                limit = settings.TRACKER_REPORT_CHOICES_MAX
+                reports = _report_choices()[: limit + 1]
+                if len(reports) > limit:
+                    self._report_by_title(self.data)
+                else:
+                    self.filters["report"].extra["choices"] = list(reports)
         return super().form
 
     def _report_by_title(self, data) -> None:
