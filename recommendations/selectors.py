@@ -46,13 +46,10 @@ def recommendations_for_report(report, *, scope: Scope) -> QuerySet[Recommendati
 
 
 def recommendations_for_table(*, scope: Scope) -> QuerySet[Recommendation]:
-    """The base queryset of the recommendations table: report joined, owners
-    prefetched (one query per page), in the default order."""
-    return (
-        scope.recommendations(Recommendation.objects.select_related("report"))
-        .prefetch_related(Prefetch("owners", queryset=Owner.objects.only("id", "name", "slug").order_by("name")))
-        .order_by(*DEFAULT_ORDER)
-    )
+    """The base queryset of the recommendations table: report joined, in the default
+    order. The table fetches the owners of its page's rows itself, in one query
+    (``RecommendationTable.body_html``): a prefetch built a queryset per row."""
+    return scope.recommendations(Recommendation.objects.select_related("report")).order_by(*DEFAULT_ORDER)
 
 
 def recommendations_for_owner(owner: Owner, *, scope: Scope) -> QuerySet[Recommendation]:
