@@ -15,6 +15,8 @@ import functools
 
 from django import forms, template
 from django.template.loader import render_to_string
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from recommendations.models import Status
 from tracker import richtext
@@ -124,6 +126,37 @@ def error_anchor(field) -> str:
     if widget_kind(field) in {"radios", "checkboxes", "multi"}:
         return f"{field.auto_id}_0"
     return field.id_for_label or field.auto_id
+
+
+@register.simple_tag
+def ds_choice_inputs(field, small=False) -> str:
+    """The options of a radio or checkbox group as SGDS radios or checkboxes, each with its
+    label. Built here rather than in _field.html: a template loop cost more than the rest of
+    a filter panel's fields (every table page has three such groups)."""
+    kind = "radio" if widget_kind(field) == "radios" else "checkbox"
+    size = f" ds_{kind}--small" if small else ""
+    parts = []
+    for option in field.subwidgets:
+        data = option.data
+        checked = " checked" if data["selected"] else ""
+        parts.append(
+            format_html(
+                '<div class="ds_{}{}"><input class="ds_{}__input" type="{}" name="{}" value="{}" id="{}"{}>'
+                '<label class="ds_{}__label" for="{}">{}</label></div>',
+                kind,
+                size,
+                kind,
+                data["type"],
+                data["name"],
+                str(data["value"]),
+                option.id_for_label,
+                checked,
+                kind,
+                option.id_for_label,
+                option.choice_label,
+            )
+        )
+    return mark_safe("\n".join(parts))  # noqa: S308 - each part built by format_html  # nosec
 
 
 @register.simple_tag
