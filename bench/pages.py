@@ -10,7 +10,8 @@ over "https") ``--warmup`` times, then ``--repeat`` times, timed; its queries ar
 captured once. The peer is the project's own RecommendationAdmin changelist with
 the same filter, search, sort or page (``list_per_page`` set to the table's 25 for
 the run). The floor is the page's captured SQL re-executed alone on a cursor, all
-rows fetched, inside a transaction that is rolled back. The CSV export is timed
+rows fetched, inside a transaction that is rolled back, once after each timed
+request (interleaved, so that a busy spell of a shared machine slows both). The CSV export is timed
 like a page (rows per second) and once more under tracemalloc for its peak memory
 growth. ``--smoke`` runs a few repeats for CI; the figures are then meaningless.
 
@@ -215,23 +216,21 @@ def _capture(client, item: Item, path: str, params: dict) -> list[str]:
     return [q["sql"] for q in captured.captured_queries]
 
 
-def _floor(statements: list[str], repeat: int) -> float:
-    """p50 in ms of the statements executed alone, every row fetched; rolled back."""
+def _floor(statements: list[str]) -> float:
+    """ms to execute the statements alone, every row fetched; rolled back."""
     from django.db import connection, transaction
 
     runnable = [s for s in statements if not s.upper().startswith(SKIPPED_SQL)]
-    times = []
-    for _ in range(repeat):
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                started = time.perf_counter()
-                for sql in runnable:
-                    cursor.execute(sql)
-                    if cursor.description is not None:
-                        cursor.fetchall()
-                times.append((time.perf_counter() - started) * 1000)
-            transaction.set_rollback(True)
-    return statistics.median(times)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            started = time.perf_counter()
+            for sql in runnable:
+                cursor.execute(sql)
+                if cursor.description is not None:
+                    cursor.fetchall()
+            elapsed = (time.perf_counter() - started) * 1000
+        transaction.set_rollback(True)
+    return elapsed
 
 
 def _peak_memory(client, item: Item, params: dict) -> float:
@@ -248,17 +247,27 @@ def _peak_memory(client, item: Item, params: dict) -> float:
 
 
 def measure(item: Item, clients: dict, warmup: int, repeat: int) -> Row:
+    """The page and its floor in turns (page, floor, page, floor...), so that a slow
+    spell of a shared machine weighs on both alike and page − floor is Python's share."""
     from recommendations.models import Recommendation
 
     client = clients[item.user]
-    times, size = _time(client, item, item.path, item.params, warmup, repeat)
+    for _ in range(warmup):
+        _request(client, item, item.path, item.params)
     statements = _capture(client, item, item.path, item.params)
+    gc.collect()
+    times, floors = [], []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        _request(client, item, item.path, item.params)
+        times.append((time.perf_counter() - started) * 1000)
+        floors.append(_floor(statements))
     row = Row(
         item.name,
         queries=len(statements),
         p50_ms=statistics.median(times),
         p95_ms=_percentile(times, 0.95),
-        floor_p50_ms=_floor(statements, repeat),
+        floor_p50_ms=statistics.median(floors),
     )
     if item.admin is not None:
         admin_path = "/admin/recommendations/recommendation/"
