@@ -49,7 +49,7 @@ def awkward(seeded):
     long_text = "Word " * 80 + "end."
     make_recommendation(report, owners=[owner], text="<p>Make <strong>it</strong> so</p><ul><li>one</li></ul>")
     make_recommendation(report, owners=[owner, Owner.objects.get(slug="cosla")], text=long_text, theme="")
-    make_recommendation(report, owners=[], text='Quote " and \' and <script>alert(1)</script>', theme="X & Y")
+    make_recommendation(report, owners=[], text="Quote \" and ' and <script>alert(1)</script>", theme="X & Y")
     rec = make_recommendation(report, owners=[owner], text="Partial date", theme="Dates")
     add_update(rec, rag=Status.GREEN, on=datetime.date(2026, 2, 1), assessed_precision="month")
     return report
