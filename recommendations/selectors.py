@@ -5,6 +5,7 @@ Every function that reads recommendations or updates takes the user's
 ``Scope`` (tracker.access) and returns only what that user may see.
 """
 
+import bisect
 import calendar
 import datetime
 from dataclasses import dataclass, field
@@ -37,12 +38,8 @@ def status_counts_by_report(report_ids, *, scope: Scope) -> dict[int, dict[int, 
 
 
 def recommendations_for_report(report, *, scope: Scope) -> QuerySet[Recommendation]:
-    """The report's recommendations in order, with owners. 2 queries when evaluated."""
-    return (
-        scope.recommendations(Recommendation.objects.for_report(report))
-        .order_by("number")
-        .prefetch_related(Prefetch("owners", queryset=Owner.objects.only("id", "name", "slug")))
-    )
+    """The report's recommendations in order. 1 query when evaluated."""
+    return scope.recommendations(Recommendation.objects.for_report(report)).order_by("number")
 
 
 def recommendations_for_table(*, scope: Scope) -> QuerySet[Recommendation]:
@@ -146,11 +143,15 @@ def status_summary(counts: dict[int, int]) -> list[dict]:
     return [
         {
             "status": status,
-            "count": counts.get(status.value, 0),
-            "percent": round(100 * counts.get(status.value, 0) / total) if total else 0,
+            "count": counts.get(value, 0),
+            "percent": round(100 * counts.get(value, 0) / total) if total else 0,
         }
-        for status in Status
+        for status, value in _STATUSES
     ]
+
+
+_STATUSES = [(status, status.value) for status in Status]
+_BY_VALUE = {status.value: status for status in Status}
 
 
 # --- Dashboards ------------------------------------------------------------------------
@@ -160,6 +161,7 @@ def status_summary(counts: dict[int, int]) -> list[dict]:
 # it stood on any date (by date assessed) is exact, and trend, movement and
 # "as at" views need no per-date or per-row queries.
 
+OwnerLink = Recommendation.owners.through
 RATED = (Status.RED, Status.AMBER, Status.GREEN)
 TREND_POINTS = 12
 
@@ -196,26 +198,36 @@ class Dashboard:
 
 
 class _History:
-    """Each recommendation's ratings in order of (date assessed, created, id)."""
+    """Each recommendation's ratings in order of (date assessed, created, id): as_at() is a
+    binary search of its dates (a trend asks for every recommendation at a dozen dates)."""
 
     def __init__(self, rows):
-        self.by_rec: dict[int, list[tuple]] = {}
-        for row in rows:
-            self.by_rec.setdefault(row["recommendation_id"], []).append(
-                (row["assessed_on"], row["rag"], row["assessed_precision"])
-            )
-        self.dates = sorted({row["assessed_on"] for row in rows})
+        self.by_rec: dict[int, tuple[list, list]] = {}  # id -> ([dates], [(status, date, precision)])
+        precisions: dict[datetime.date, set] = {}
+        for rec_id, assessed_on, precision, rag in rows:
+            dates, entries = self.by_rec.setdefault(rec_id, ([], []))
+            dates.append(assessed_on)
+            entries.append((_BY_VALUE[rag], assessed_on, precision))
+            precisions.setdefault(assessed_on, set()).add(precision)
+        self.dates = sorted(precisions)
+        self.precisions = precisions
 
     def as_at(self, rec_id: int, when: datetime.date | None):
         """(status, date, precision) as it stood on ``when`` (None: latest)."""
-        latest = None
-        for entry in self.by_rec.get(rec_id, ()):
-            if when is not None and entry[0] > when:
-                break
-            latest = entry
-        if latest is None:
-            return Status.NEVER_ASSESSED, None, DatePrecision.DAY
-        return Status(latest[1]), latest[0], latest[2]
+        dates, entries = self.by_rec.get(rec_id, ((), ()))
+        index = len(dates) if when is None else bisect.bisect_right(dates, when)
+        return entries[index - 1] if index else _NEVER
+
+    def precision_of(self, when: datetime.date) -> tuple[datetime.date, str]:
+        """A date as the sources gave it: the finest precision any update on it has."""
+        precisions = self.precisions.get(when, ())
+        for precision in (DatePrecision.DAY, DatePrecision.MONTH, DatePrecision.YEAR):
+            if precision in precisions:
+                return when, precision
+        return when, DatePrecision.DAY
+
+
+_NEVER = (Status.NEVER_ASSESSED, None, DatePrecision.DAY)
 
 
 def _counts(statuses) -> dict[int, int]:
@@ -241,8 +253,8 @@ def _movement(history: _History, recs, dates) -> Movement | None:
     movement = Movement(
         before=before,
         after=after,
-        before_label=format_partial_date(*_precision_of(history, before)),
-        after_label=format_partial_date(*_precision_of(history, after)),
+        before_label=format_partial_date(*history.precision_of(before)),
+        after_label=format_partial_date(*history.precision_of(after)),
     )
     for rec in recs:
         old, new = history.as_at(rec.pk, before)[0], history.as_at(rec.pk, after)[0]
@@ -261,24 +273,15 @@ def _movement(history: _History, recs, dates) -> Movement | None:
     return movement
 
 
-def _precision_of(history: _History, when: datetime.date) -> tuple[datetime.date, str]:
-    """A date as the sources gave it: the finest precision any update on it has."""
-    precisions = {entry[2] for entries in history.by_rec.values() for entry in entries if entry[0] == when}
-    for precision in (DatePrecision.DAY, DatePrecision.MONTH, DatePrecision.YEAR):
-        if precision in precisions:
-            return when, precision
-    return when, DatePrecision.DAY
-
-
 def report_dashboard(report, *, scope: Scope, as_at: datetime.date | None = None, stale_months: int = 24) -> Dashboard:
     """Everything on a report's dashboard, optionally as it stood on ``as_at``. 5 queries."""
     recs = list(recommendations_for_report(report, scope=scope))
-    rows = list(
+    owners = _owners_of([rec.pk for rec in recs])
+    history = _History(
         scope.updates(ProgressUpdate.objects.filter(recommendation__report=report))
         .order_by("assessed_on", "created", "id")
-        .values("recommendation_id", "assessed_on", "assessed_precision", "rag")
+        .values_list("recommendation_id", "assessed_on", "assessed_precision", "rag")
     )
-    history = _History(rows)
     for rec in recs:
         rec.status_as_at, rec.status_date_as_at, rec.status_precision_as_at = history.as_at(rec.pk, as_at)
         rec.status_date_as_at_display = format_partial_date(rec.status_date_as_at, rec.status_precision_as_at)
@@ -298,7 +301,7 @@ def report_dashboard(report, *, scope: Scope, as_at: datetime.date | None = None
         trend.append(
             {
                 "date": when,
-                "label": format_partial_date(*_precision_of(history, when)),
+                "label": format_partial_date(*history.precision_of(when)),
                 "summary": status_summary(_counts(history.as_at(rec.pk, when)[0] for rec in recs)),
             }
         )
@@ -320,7 +323,7 @@ def report_dashboard(report, *, scope: Scope, as_at: datetime.date | None = None
         as_at=as_at,
         recommendations=recs,
         summary=status_summary(_counts(rec.status_as_at for rec in recs)),
-        by_owner=_breakdown(recs, lambda rec: rec.owners.all()),
+        by_owner=_breakdown(recs, lambda rec: owners.get(rec.pk, ())),
         by_theme=_breakdown(recs, lambda rec: [rec.theme or "No theme given"]),
         trend=trend,
         movement=_movement(history, recs, dates),
@@ -329,6 +332,22 @@ def report_dashboard(report, *, scope: Scope, as_at: datetime.date | None = None
         stale_before=stale_before,
         latest_updates=latest_updates,
     )
+
+
+def _owners_of(recommendation_ids: list[int]) -> dict[int, list[Owner]]:
+    """{recommendation id: [its owners]} in one query; each owner one instance, however many
+    recommendations it shares (a prefetch built a queryset per recommendation)."""
+    owners: dict[int, Owner] = {}
+    by_rec: dict[int, list[Owner]] = {}
+    links = OwnerLink.objects.filter(recommendation_id__in=recommendation_ids).values_list(
+        "recommendation_id", "owner_id", "owner__name", "owner__slug"
+    )
+    for rec_id, owner_id, name, slug in links:
+        owner = owners.get(owner_id)
+        if owner is None:
+            owner = owners[owner_id] = Owner(pk=owner_id, name=name, slug=slug)
+        by_rec.setdefault(rec_id, []).append(owner)
+    return by_rec
 
 
 def _months_before(when: datetime.date, months: int) -> datetime.date:
