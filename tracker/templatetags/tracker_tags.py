@@ -15,13 +15,14 @@ import functools
 
 from django import forms, template
 from django.template.loader import render_to_string
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 from recommendations.models import Status
 from tracker import richtext
 from tracker.dates import DatePrecision
 from tracker.dates import iso_partial_date as _iso_partial_date
+from tracker.urlmaker import url_maker
 
 register = template.Library()
 
@@ -126,6 +127,28 @@ def error_anchor(field) -> str:
     if widget_kind(field) in {"radios", "checkboxes", "multi"}:
         return f"{field.auto_id}_0"
     return field.id_for_label or field.auto_id
+
+
+@register.simple_tag
+def breakdown_rows(rows, link=False) -> str:
+    """The body rows of reports/_breakdown_table.html: the group (an owner linked to its page
+    when ``link``), its count per status, its total. Built here: a dashboard has a row per
+    organisation, and a template loop over their cells was a fifth of the page's time."""
+    owner_url = url_maker("recommendations:owner") if link and rows else None
+    parts = []
+    for row in rows:
+        group = row["group"]
+        name = format_html('<a href="{}">{}</a>', owner_url(group.slug), group) if owner_url else escape(group)
+        cells = "".join(f'<td class="tracker-table__number">{item["count"]:d}</td>' for item in row["summary"])
+        parts.append(
+            format_html(
+                '<tr>\n  <th scope="row">{}</th>\n  {}<td class="tracker-table__number">{}</td>\n</tr>',
+                name,
+                mark_safe(cells),  # noqa: S308 - integers only  # nosec
+                row["total"],
+            )
+        )
+    return mark_safe("\n".join(parts))  # noqa: S308 - each part built by format_html  # nosec
 
 
 @register.simple_tag
