@@ -83,6 +83,9 @@ TEMPLATES = [
     },
 ]
 
+# Plain <input> widgets built in Python, the same HTML as Django's templates (tracker.forms_renderer).
+FORM_RENDERER = "tracker.forms_renderer.FastInputRenderer"
+
 WSGI_APPLICATION = "tracker.wsgi.application"
 
 DATABASES = {
