@@ -1,6 +1,7 @@
 """The recommendation table's filters. Every value lives in the query string, by slug,
 so a link reproduces the view (``?owner=cosla&status=amber&year_from=2013``)."""
 
+import functools
 import re
 
 import django_filters
@@ -166,8 +167,8 @@ class RecommendationFilter(django_filters.FilterSet):
     @property
     def form(self):
         """Choices are settled when the form is first built (a view may drop a filter before
-        then), one query each: a callable's choices are fetched again every time they are read,
-        once to validate a chosen value and once more to render. The report list is at most
+        then), at most one query each: a callable's choices were fetched again every time they
+        were read, once to validate a chosen value and once more to render. The report list is at most
         TRACKER_REPORT_CHOICES_MAX + 1 reports."""
         if not hasattr(self, "_form"):
             for name, choices in (
@@ -175,8 +176,8 @@ class RecommendationFilter(django_filters.FilterSet):
                 ("theme", _theme_choices),
                 ("dimension", _dimension_choices),
             ):
-                if name in self.filters:
-                    self.filters[name].extra["choices"] = choices()
+                if name in self.filters:  # fetched when first read, then kept for this form
+                    self.filters[name].extra["choices"] = functools.cache(choices)
             if "report" in self.filters:
                 limit = settings.TRACKER_REPORT_CHOICES_MAX
                 reports = _report_choices()[: limit + 1]

@@ -2,8 +2,10 @@
 
 import csv
 import datetime
+import html
 import io
 import json
+import re
 
 import pytest
 from django.contrib.auth.models import Group
@@ -11,6 +13,7 @@ from django.test import Client
 from openpyxl import load_workbook
 
 from recommendations.models import Owner, ProgressUpdate, Recommendation, Status
+from reports.models import Report
 from tests.conftest import _make_user
 from tests.factories import add_update
 from tracker.roles import OFFICER
@@ -136,6 +139,19 @@ def _valid_post(rec, **changes):
     }
     data.update(changes)
     return data
+
+
+def test_source_publication_lists_every_report_and_is_saved(auditor_client):
+    rec = Recommendation.objects.get(report__slug=R2016, number=1)
+    page = auditor_client.get(rec.get_absolute_url()).content.decode()
+    select = re.search(r'<select name="published_in"[^>]*>(.*?)</select>', page, re.S).group(1)
+    options = re.findall(r'<option value="(\d*)"( selected)?>([^<]*)</option>', select)
+    reports = list(Report.objects.order_by("-published", "title"))
+    assert [(int(v), html.unescape(label)) for v, _, label in options[1:]] == [(r.pk, str(r)) for r in reports]
+    assert options[0][::2] == ("", "None")
+    source = Report.objects.get(slug__contains="2018")
+    auditor_client.post(f"/recommendations/{rec.pk}/updates/", _valid_post(rec, published_in=str(source.pk)))
+    assert rec.updates.order_by("-pk").first().published_in == source
 
 
 def test_auditor_records_an_update(auditor_client, auditor):
