@@ -31,11 +31,13 @@ and shape however wide the chart is drawn. No JavaScript, no inline styles:
 SVG presentation attributes and classes in tracker.css only.
 """
 
+import functools
 import itertools
 import math
 from dataclasses import dataclass
 
 from django import template
+from django.utils.safestring import mark_safe
 
 from recommendations.models import Status
 
@@ -130,38 +132,73 @@ def _items(summary) -> list[dict]:
 
 
 def _patterns(prefix: str, statuses) -> list[dict]:
-    """<pattern> definitions for the statuses that have one, ids prefixed."""
+    """<pattern> definitions for the statuses that have one, ids prefixed; ``markup`` is the
+    element itself (the same for every chart but its id: built once, not looped in a template)."""
     patterns = []
     for status in statuses:
-        swatch = SWATCHES[status]
-        if swatch.pattern:
-            shapes = _PATTERN_SHAPES[swatch.pattern]
-            patterns.append(
-                {
-                    "id": f"{prefix}-{status.slug}",
-                    "size": PATTERN_SIZE,
-                    "ink": swatch.ink,
-                    "opacity": PATTERN_OPACITY,
-                    "lines": [dict(zip(("x1", "y1", "x2", "y2"), line, strict=True)) for line in shapes["lines"]],
-                    "dots": [dict(zip(("cx", "cy", "r"), dot, strict=True)) for dot in shapes["dots"]],
-                }
-            )
+        if SWATCHES[status].pattern:
+            pattern_id = f"{prefix}-{status.slug}"
+            patterns.append({"id": pattern_id, "markup": mark_safe(_pattern_markup(status).replace(_ID, pattern_id))})  # noqa: S308  # nosec - constants
     return patterns
 
 
-def _paint(prefix: str, status: Status) -> dict:
-    """How a segment or legend swatch of this status is painted."""
+_ID = "{id}"
+
+
+@functools.cache
+def _pattern_markup(status: Status) -> str:
+    """A status's <pattern> element, drawn in its ink, with _ID for its id (constants only)."""
     swatch = SWATCHES[status]
+    shapes = _PATTERN_SHAPES[swatch.pattern]
+    lines = "".join(
+        f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="{swatch.ink}" stroke-width="1"'
+        f' stroke-opacity="{PATTERN_OPACITY}"/>'
+        for x1, y1, x2, y2 in shapes["lines"]
+    )
+    dots = "".join(
+        f'<circle cx="{cx}" cy="{cy}" r="{r}" fill="{swatch.ink}" fill-opacity="{PATTERN_OPACITY}"/>'
+        for cx, cy, r in shapes["dots"]
+    )
+    return (
+        f'<pattern id="{_ID}" width="{PATTERN_SIZE}" height="{PATTERN_SIZE}" patternUnits="userSpaceOnUse">'
+        f"{lines}{dots}</pattern>"
+    )
+
+
+def _paint(prefix: str, status: Status) -> dict:
+    """How a segment or legend swatch of this status is painted. ``rects`` and ``swatch_rects``
+    are the painted layers as markup (fill, pattern, outline, white gap) for a segment and for
+    a legend swatch: the same for every chart but the pattern's id, so built once."""
+    swatch = SWATCHES[status]
+    pattern_url = f"url(#{prefix}-{status.slug})" if swatch.pattern else ""
     return {
         "status": status,
         "slug": status.slug,
         "fill": swatch.fill,
         "ink": swatch.ink,
-        "pattern_url": f"url(#{prefix}-{status.slug})" if swatch.pattern else "",
+        "pattern_url": pattern_url,
         "dasharray": DASHES if swatch.dashed else "",
         "ink_stroke": INK_STROKE,
         "gap_stroke": GAP_STROKE,
+        "rects": mark_safe(_rects(status, DASHES).replace(_ID, pattern_url)),  # noqa: S308  # nosec - constants
+        "swatch_rects": mark_safe(_rects(status, SWATCH_DASHES).replace(_ID, pattern_url)),  # noqa: S308  # nosec
     }
+
+
+SWATCH_DASHES = "4 2"  # a legend swatch is small: shorter dashes
+
+
+@functools.cache
+def _rects(status: Status, dashes: str) -> str:
+    """The painted layers of a status (constants only), with _ID for its pattern's url."""
+    swatch = SWATCHES[status]
+    pattern = f'<rect width="100%" height="100%" fill="{_ID}"/>' if swatch.pattern else ""
+    dash = f' stroke-dasharray="{dashes}"' if swatch.dashed else ""
+    return (
+        f'<rect width="100%" height="100%" fill="{swatch.fill}"/>{pattern}'
+        f'<rect width="100%" height="100%" fill="none" stroke="{swatch.ink}" stroke-width="{INK_STROKE}"{dash}/>'
+        f'<rect width="100%" height="100%" fill="none" stroke="#ffffff" stroke-width="{GAP_STROKE}"/>'
+    )
 
 
 def _legend(prefix: str, items) -> list[dict]:
