@@ -51,6 +51,7 @@ class ProgressUpdateForm(forms.Form):
     )
     published_in = ReportChoiceField(
         label="Source publication (optional)",
+        help_text="The publication that reported this assessment: this recommendation's report or a later one.",
         queryset=Report.objects.order_by("-published", "title"),
         required=False,
         empty_label="None",
@@ -61,6 +62,7 @@ class ProgressUpdateForm(forms.Form):
         queryset=ProgressUpdate.objects.none(),
         required=False,
         empty_label="No: it is a new assessment",
+        widget=FastSelect,  # every earlier update: a long history has over a hundred
     )
     seen_latest = forms.IntegerField(widget=forms.HiddenInput, required=False)
     confirm = forms.BooleanField(label="Record my update anyway", required=False)
@@ -69,6 +71,11 @@ class ProgressUpdateForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.recommendation = recommendation
         self.fields["corrects"].queryset = ProgressUpdate.objects.filter(recommendation=recommendation)
+        # A progress report comes out no earlier than the report whose recommendation it assesses.
+        report = recommendation.report
+        self.fields["published_in"].queryset = self.fields["published_in"].queryset.filter(
+            published__gte=period_start(report.published, report.published_precision)
+        )
         self.fields["corrects"].label_from_instance = lambda u: (
             f"{u.assessed_display}: {u.rag_label}" + (f" ({u.part})" if u.part else "")
         )

@@ -141,17 +141,22 @@ def _valid_post(rec, **changes):
     return data
 
 
-def test_source_publication_lists_every_report_and_is_saved(auditor_client):
+def test_source_publication_offers_reports_from_the_recommendations_own_on(auditor_client):
     rec = Recommendation.objects.get(report__slug=R2016, number=1)
     page = auditor_client.get(rec.get_absolute_url()).content.decode()
     select = re.search(r'<select name="published_in"[^>]*>(.*?)</select>', page, re.S).group(1)
     options = re.findall(r'<option value="(\d*)"( selected)?>([^<]*)</option>', select)
-    reports = list(Report.objects.order_by("-published", "title"))
+    published = rec.report.published
+    reports = list(Report.objects.filter(published__gte=published).order_by("-published", "title"))
+    assert Report.objects.filter(published__lt=published).exists()  # earlier reports are not offered
     assert [(int(v), html.unescape(label)) for v, _, label in options[1:]] == [(r.pk, str(r)) for r in reports]
     assert options[0][::2] == ("", "None")
     source = Report.objects.get(slug__contains="2018")
     auditor_client.post(f"/recommendations/{rec.pk}/updates/", _valid_post(rec, published_in=str(source.pk)))
     assert rec.updates.order_by("-pk").first().published_in == source
+    earlier = Report.objects.filter(published__lt=published).first()
+    response = auditor_client.post(f"/recommendations/{rec.pk}/updates/", _valid_post(rec, published_in=earlier.pk))
+    assert "Select a valid choice" in response.content.decode()
 
 
 def test_auditor_records_an_update(auditor_client, auditor):
