@@ -115,17 +115,24 @@ def add_update(request, pk):
     the form was opened, nothing is saved until the auditor confirms."""
     if not can_record_updates(request.user):
         raise PermissionDenied("Only auditors record progress updates.")
-    recommendation = _get_recommendation_for_user(request, pk)
+    scope = scope_for(request.user)
+    try:  # the recommendation alone: its page (history, links) is loaded only to show the form again
+        recommendation = scope.recommendations(Recommendation.objects.select_related("report")).get(pk=pk)
+    except Recommendation.DoesNotExist:
+        raise Http404("No such recommendation.") from None
     form = ProgressUpdateForm(request.POST, recommendation=recommendation)
     if not form.is_valid():
+        recommendation = _get_recommendation_for_user(request, pk)
         return render(
             request, "recommendations/detail.html", _detail_context(request, recommendation, form), status=400
         )
 
     data = form.cleaned_data
-    history = list(recommendation.updates.all())
-    newer = [u for u in history if u.pk > (data["seen_latest"] or 0)]
-    if newer and not data["confirm"]:
+    seen = data["seen_latest"] or 0
+    if not data["confirm"] and scope.updates(recommendation.updates.filter(pk__gt=seen)).exists():
+        recommendation = _get_recommendation_for_user(request, pk)
+        history = list(recommendation.updates.all())
+        newer = [u for u in history if u.pk > seen]
         form = ProgressUpdateForm(
             {**request.POST.dict(), "seen_latest": max(u.pk for u in history)}, recommendation=recommendation
         )

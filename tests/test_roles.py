@@ -277,3 +277,19 @@ def test_history_has_no_edit_or_delete_url(auditor_client, admin_client_):
 def test_roles_come_from_groups(auditor):
     assert list(auditor.groups.values_list("name", flat=True)) == ["Auditor"]
     assert Group.objects.filter(name__in=["Auditor", "Officer", "Admin"]).count() == 3
+
+
+QUERIES_TO_RECORD_AN_UPDATE = 24  # on both databases, with 1 earlier update or 41
+
+
+@pytest.mark.parametrize("history", [1, 40])
+def test_recording_an_update_costs_the_same_whatever_the_history(auditor_client, django_assert_num_queries, history):
+    """The POST loads the recommendation alone, not its page: a long history costs nothing more."""
+    rec = Recommendation.objects.get(report__slug=R2016, number=2)
+    before = rec.updates.count()
+    for day in range(history):
+        add_update(rec, rag=Status.AMBER, on=datetime.date(2017, 1, 1) + datetime.timedelta(days=day))
+    with django_assert_num_queries(QUERIES_TO_RECORD_AN_UPDATE):
+        response = auditor_client.post(f"/recommendations/{rec.pk}/updates/", _valid_post(rec))
+    assert response.status_code == 302
+    assert rec.updates.count() == before + history + 1
