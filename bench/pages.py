@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PER_PAGE = 25
 STATIC_STORAGE = "django.contrib.staticfiles.storage.StaticFilesStorage"
 SKIPPED_SQL = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
+BENCH_SUMMARY = "Benchmark: progress noted."  # the updates this script posts, removed after each run
 
 
 @dataclass
@@ -170,11 +171,30 @@ def items() -> list[Item]:
             post={
                 "rag": Status.AMBER.value,
                 "assessed_on": datetime.date.today().isoformat(),
-                "summary": "Benchmark: progress noted.",
+                "summary": BENCH_SUMMARY,
                 "confirm": "on",
             },
         ),
     ]
+
+
+def remove_benchmark_updates() -> int:
+    """Delete the progress updates this script posted and re-derive those recommendations'
+    current status, so that every run measures the same data: left in place, they piled up
+    on one recommendation, which then became the "most updated" detail page and its report
+    the dashboard measured, and both grew heavier run after run."""
+    from django.db import transaction
+
+    from recommendations.models import ProgressUpdate, Recommendation
+    from recommendations.services import _refresh_status
+
+    with transaction.atomic():
+        posted = ProgressUpdate.objects.filter(summary=BENCH_SUMMARY)
+        ids = set(posted.values_list("recommendation_id", flat=True))
+        deleted, _ = posted.delete()
+        for recommendation in Recommendation.objects.select_for_update().filter(pk__in=ids):
+            _refresh_status(recommendation)
+    return deleted
 
 
 def _request(client, item: Item, path: str, params: dict):
@@ -327,6 +347,8 @@ def main(argv: list[str] | None = None) -> list[Row]:
 
     if not synthetic.exists():
         sys.exit("No synthetic data in this database: run `manage.py generate_synthetic` first.")
+    if removed := remove_benchmark_updates():
+        print(f"Removed {removed:,} progress updates left by an earlier run", flush=True)
     print(
         f"{connection.vendor} {connection.settings_dict['NAME']}: {Recommendation.objects.count():,} recommendations,"
         f" {ProgressUpdate.objects.count():,} progress updates; {args.repeat} repeats after {args.warmup} warm-up",
@@ -351,7 +373,11 @@ def main(argv: list[str] | None = None) -> list[Row]:
             for item in items():
                 if args.only and not any(part.lower() in item.name.lower() for part in args.only):
                     continue
-                rows.append(measure(item, clients, args.warmup, args.repeat))
+                try:
+                    rows.append(measure(item, clients, args.warmup, args.repeat))
+                finally:
+                    if item.post is not None:
+                        remove_benchmark_updates()
                 print(f"  {item.name}: p50 {rows[-1].p50_ms:.1f} ms, {rows[-1].queries} queries", flush=True)
     finally:
         peer.list_per_page = per_page
