@@ -176,10 +176,6 @@ def _paint(prefix: str, status: Status) -> dict:
         "slug": status.slug,
         "fill": swatch.fill,
         "ink": swatch.ink,
-        "pattern_url": pattern_url,
-        "dasharray": DASHES if swatch.dashed else "",
-        "ink_stroke": INK_STROKE,
-        "gap_stroke": GAP_STROKE,
         "rects": mark_safe(_rects(status, DASHES).replace(_ID, pattern_url)),  # noqa: S308  # nosec - constants
         "swatch_rects": mark_safe(_rects(status, SWATCH_DASHES).replace(_ID, pattern_url)),  # noqa: S308  # nosec
     }
