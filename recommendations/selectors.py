@@ -54,6 +54,11 @@ def recommendations_for_owner(owner: Owner, *, scope: Scope) -> QuerySet[Recomme
     return addressed_to_owners(recommendations_for_table(scope=scope), [owner.slug])
 
 
+def recommendation(pk: int, *, scope: Scope) -> Recommendation:
+    """One recommendation with its report, nothing more (recording an update needs no more). 1 query."""
+    return scope.recommendations(Recommendation.objects.select_related("report")).get(pk=pk)
+
+
 def recommendation_detail(pk: int, *, scope: Scope) -> Recommendation:
     """One recommendation with report, owners, dimensions, linked recommendations and
     history, each update annotated with the rating before it (``previous_rag``).
@@ -276,7 +281,7 @@ def _movement(history: _History, recs, dates) -> Movement | None:
 def report_dashboard(report, *, scope: Scope, as_at: datetime.date | None = None, stale_months: int = 24) -> Dashboard:
     """Everything on a report's dashboard, optionally as it stood on ``as_at``. 5 queries."""
     recs = list(recommendations_for_report(report, scope=scope))
-    owners = _owners_of([rec.pk for rec in recs])
+    owners = owners_of([rec.pk for rec in recs])
     history = _History(
         scope.updates(ProgressUpdate.objects.filter(recommendation__report=report))
         .order_by("assessed_on", "created", "id")
@@ -334,13 +339,16 @@ def report_dashboard(report, *, scope: Scope, as_at: datetime.date | None = None
     )
 
 
-def _owners_of(recommendation_ids: list[int]) -> dict[int, list[Owner]]:
-    """{recommendation id: [its owners]} in one query; each owner one instance, however many
-    recommendations it shares (a prefetch built a queryset per recommendation)."""
+def owners_of(recommendation_ids: list[int]) -> dict[int, list[Owner]]:
+    """{recommendation id: [its owners, by name]} in one query, each owner one instance (only
+    its id, name and slug) however many of the recommendations it shares: a prefetch built a
+    queryset per recommendation. The table's rows and the dashboard's breakdown use it."""
     owners: dict[int, Owner] = {}
     by_rec: dict[int, list[Owner]] = {}
-    links = OwnerLink.objects.filter(recommendation_id__in=recommendation_ids).values_list(
-        "recommendation_id", "owner_id", "owner__name", "owner__slug"
+    links = (
+        OwnerLink.objects.filter(recommendation_id__in=recommendation_ids)
+        .order_by("owner__name")
+        .values_list("recommendation_id", "owner_id", "owner__name", "owner__slug")
     )
     for rec_id, owner_id, name, slug in links:
         owner = owners.get(owner_id)

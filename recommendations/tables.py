@@ -6,6 +6,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from recommendations import selectors
 from recommendations.models import Recommendation
 from tracker.dates import format_partial_date
 from tracker.richtext import plain
@@ -80,7 +81,7 @@ class RecommendationTable(tables.Table):
             records = list(records)  # fills the page's cache: the pagination reads it again
         if not records:
             return ""
-        owners = self._owners([rec.pk for rec in records])
+        owners = selectors.owners_of([rec.pk for rec in records])
         report_url = url_maker("reports:detail")
         rec_url = url_maker("recommendations:detail")
         owner_url = url_maker("recommendations:owner")
@@ -88,7 +89,7 @@ class RecommendationTable(tables.Table):
         default = escape(self.default)
 
         def owner_links(rec):
-            return ", ".join(f'<a href="{owner_url(slug)}">{escape(name)}</a>' for slug, name in owners.get(rec.pk, ()))
+            return ", ".join(f'<a href="{owner_url(o.slug)}">{escape(o.name)}</a>' for o in owners.get(rec.pk, ()))
 
         cell = {
             "report": lambda rec: f'<a href="{report_url(rec.report.slug)}">{escape(rec.report.short_title)}</a>',
@@ -110,19 +111,6 @@ class RecommendationTable(tables.Table):
             for index, rec in enumerate(records)
         )
         return mark_safe("\n".join(rows))  # noqa: S308  # nosec - every value escaped above
-
-    @staticmethod
-    def _owners(recommendation_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
-        """{recommendation id: [(owner slug, owner name), ...] by name} in one query."""
-        owners: dict[int, list[tuple[str, str]]] = {}
-        links = (
-            OwnerLink.objects.filter(recommendation_id__in=recommendation_ids)
-            .order_by("owner__name")
-            .values_list("recommendation_id", "owner__slug", "owner__name")
-        )
-        for rec_id, slug, name in links:
-            owners.setdefault(rec_id, []).append((slug, name))
-        return owners
 
     def order_owners(self, queryset, is_descending):
         first_owner = Subquery(

@@ -21,10 +21,12 @@ from tracker.access import can_record_updates, organisation_scope, scope_for
 PAGE_SIZES = (25, 50, 100)
 
 
-def _get_recommendation_for_user(request, pk: int) -> Recommendation:
-    """The recommendation if this user may see it, else 404 (not 403: its existence is not revealed)."""
+def _get_recommendation_for_user(request, pk: int, *, page: bool = True) -> Recommendation:
+    """The recommendation if this user may see it, else 404 (not 403: its existence is not
+    revealed); with everything its page shows, or (``page=False``) alone."""
+    select = selectors.recommendation_detail if page else selectors.recommendation
     try:
-        return selectors.recommendation_detail(pk, scope=scope_for(request.user))
+        return select(pk, scope=scope_for(request.user))
     except Recommendation.DoesNotExist:
         raise Http404("No such recommendation.") from None
 
@@ -115,11 +117,8 @@ def add_update(request, pk):
     the form was opened, nothing is saved until the auditor confirms."""
     if not can_record_updates(request.user):
         raise PermissionDenied("Only auditors record progress updates.")
-    scope = scope_for(request.user)
-    try:  # the recommendation alone: its page (history, links) is loaded only to show the form again
-        recommendation = scope.recommendations(Recommendation.objects.select_related("report")).get(pk=pk)
-    except Recommendation.DoesNotExist:
-        raise Http404("No such recommendation.") from None
+    # The recommendation alone: its page (history, links) is loaded only to show the form again.
+    recommendation = _get_recommendation_for_user(request, pk, page=False)
     form = ProgressUpdateForm(request.POST, recommendation=recommendation)
     if not form.is_valid():
         recommendation = _get_recommendation_for_user(request, pk)
@@ -129,7 +128,7 @@ def add_update(request, pk):
 
     data = form.cleaned_data
     seen = data["seen_latest"] or 0
-    if not data["confirm"] and scope.updates(recommendation.updates.filter(pk__gt=seen)).exists():
+    if not data["confirm"] and scope_for(request.user).updates(recommendation.updates.filter(pk__gt=seen)).exists():
         recommendation = _get_recommendation_for_user(request, pk)
         history = list(recommendation.updates.all())
         newer = [u for u in history if u.pk > seen]
