@@ -166,6 +166,10 @@ class Recommendation(models.Model):
         max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY, editable=False
     )
     update_count = models.PositiveIntegerField(default=0, editable=False)
+    # The earliest update's date assessed (empty if never assessed): with the updates'
+    # superseded_on it gives the status of every recommendation as at any date in two
+    # indexed scans, without reading each one's history (selectors.status_counts_as_at).
+    first_assessed_on = models.DateField(null=True, blank=True, editable=False)
 
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
@@ -194,6 +198,8 @@ class Recommendation(models.Model):
         indexes = [
             models.Index(fields=["status", "status_date"], name="rec_status_idx"),
             models.Index(fields=["status_date"], name="rec_status_date_idx"),
+            # Not yet assessed on a date (selectors.status_counts_as_at), read from the index alone.
+            models.Index(fields=["first_assessed_on"], include=["report"], name="rec_first_assessed_idx"),
         ]
 
     def __str__(self) -> str:
@@ -273,6 +279,12 @@ class ProgressUpdate(models.Model):
         help_text="Stable key of a seeded or imported assessment, so loading it twice adds nothing.",
     )
     created = models.DateTimeField(default=timezone.now, editable=False)
+    # The date assessed of the recommendation's next update, in order of (date assessed,
+    # created, id); empty while this is its latest. An update is in force on day D when
+    # assessed_on <= D and (superseded_on is empty or after D): "as at" counts for the
+    # whole database are then one indexed scan (selectors.status_counts_as_at). Kept by
+    # services._refresh_status, the only writer besides the synthetic data generator.
+    superseded_on = models.DateField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-assessed_on", "-created", "-id"]
@@ -285,10 +297,17 @@ class ProgressUpdate(models.Model):
                 name="update_assessed_precision_valid",
             ),
             models.CheckConstraint(condition=~models.Q(corrects=models.F("pk")), name="update_not_correct_itself"),
+            models.CheckConstraint(
+                condition=models.Q(superseded_on__isnull=True) | models.Q(superseded_on__gte=models.F("assessed_on")),
+                name="update_superseded_after_assessed",
+            ),
         ]
         indexes = [
             models.Index(fields=["recommendation", "assessed_on", "created", "id"], name="update_latest_idx"),
-            models.Index(fields=["assessed_on"], name="update_assessed_on_idx"),
+            # In force on a date: the scan starts from whichever end is shorter (assessed
+            # by then, or superseded after); INCLUDE makes both index-only on PostgreSQL.
+            models.Index(fields=["assessed_on"], include=["superseded_on", "rag"], name="update_in_force_from_idx"),
+            models.Index(fields=["superseded_on"], include=["assessed_on", "rag"], name="update_in_force_until_idx"),
         ]
 
     def __str__(self) -> str:

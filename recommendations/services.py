@@ -37,7 +37,7 @@ def progress_update_create(
     The recommendation row is locked first (SELECT ... FOR UPDATE on
     PostgreSQL), so concurrent updates to one recommendation serialise and the
     current status always ends as the latest by (date assessed, created, id),
-    whatever order updates arrive in. Costs 4 queries.
+    whatever order updates arrive in. Costs 5 queries (4 for the first update).
     """
     locked = Recommendation.objects.select_for_update().select_related("report").get(pk=recommendation.pk)
     update = ProgressUpdate(
@@ -54,7 +54,8 @@ def progress_update_create(
         author=author,
         source_key=source_key,
     )
-    update.full_clean()
+    # superseded_on is ours to set below, never the caller's: no need to check it (3 queries).
+    update.full_clean(exclude=["superseded_on"])
     update.save()
     _refresh_status(locked)
     # The audit log (who, what, when) records the update only once it is committed.
@@ -72,29 +73,49 @@ def progress_update_create(
     recommendation.status_date = locked.status_date
     recommendation.status_date_precision = locked.status_date_precision
     recommendation.update_count = locked.update_count
+    recommendation.first_assessed_on = locked.first_assessed_on
     return update
 
 
+def _successors(history: list[tuple]) -> list:
+    """Each update's successor's date assessed (the second item), None for the last."""
+    return [row[1] for row in history[1:]] + [None] if history else []
+
+
 def _refresh_status(recommendation: Recommendation) -> None:
-    """Derive current status from history; the caller holds the row lock."""
-    updates = ProgressUpdate.objects.filter(recommendation=recommendation)
-    latest = (
-        updates.order_by("-assessed_on", "-created", "-id").only("rag", "assessed_on", "assessed_precision").first()
+    """Derive the current status, and each update's superseded_on, from the history; the
+    caller holds the row lock. 2 or 3 queries however long the history: its dates and
+    ratings in order, the updates whose successor changed (usually the previous latest
+    alone; more when an update is back-dated), and the recommendation."""
+    history = list(
+        ProgressUpdate.objects.filter(recommendation=recommendation)
+        .order_by("assessed_on", "created", "id")
+        .values_list("id", "assessed_on", "assessed_precision", "rag", "superseded_on")
     )
-    if latest is None:
+    changed = [
+        ProgressUpdate(id=pk, superseded_on=following)
+        for (pk, _, _, _, superseded_on), following in zip(history, _successors(history), strict=True)
+        if superseded_on != following
+    ]
+    if changed:
+        ProgressUpdate.objects.bulk_update(changed, ["superseded_on"])
+    if history:
+        _, assessed_on, precision, rag, _ = history[-1]
+        recommendation.status = rag
+        recommendation.status_date = assessed_on
+        recommendation.status_date_precision = precision
+        recommendation.first_assessed_on = history[0][1]
+    else:
         recommendation.status = Status.NEVER_ASSESSED
         recommendation.status_date = None
         recommendation.status_date_precision = DatePrecision.DAY
-        recommendation.update_count = 0
-    else:
-        recommendation.status = latest.rag
-        recommendation.status_date = latest.assessed_on
-        recommendation.status_date_precision = latest.assessed_precision
-        recommendation.update_count = updates.count()
+        recommendation.first_assessed_on = None
+    recommendation.update_count = len(history)
     Recommendation.objects.filter(pk=recommendation.pk).update(
         status=recommendation.status,
         status_date=recommendation.status_date,
         status_date_precision=recommendation.status_date_precision,
+        first_assessed_on=recommendation.first_assessed_on,
         update_count=recommendation.update_count,
     )
 

@@ -314,6 +314,7 @@ REC_SINK = _Sink(
         "status_date",
         "status_date_precision",
         "update_count",
+        "first_assessed_on",
         "created",
         "modified",
     ],
@@ -321,7 +322,17 @@ REC_SINK = _Sink(
 )
 UPDATE_SINK = _Sink(
     ProgressUpdate,
-    ["recommendation_id", "assessed_on", "assessed_precision", "rag", "part", "summary", "evidence", "created"],
+    [
+        "recommendation_id",
+        "assessed_on",
+        "assessed_precision",
+        "rag",
+        "part",
+        "summary",
+        "evidence",
+        "created",
+        "superseded_on",
+    ],
     not_null_text=("assessed_precision", "part", "summary", "evidence"),
 )
 OWNER_SINK = _Sink(OwnerLink, ["recommendation_id", "owner_id"])
@@ -469,9 +480,9 @@ def _write_batch(cursor, rng, reports, sizes, counts, sentences, owner_ids, owne
             index += 1
             if history:
                 when, precision, rag, _ = history[-1]
-                status = (rag.value, when.isoformat(), precision, len(history))
+                status = (rag.value, when.isoformat(), precision, len(history), history[0][0].isoformat())
             else:
-                status = (Status.NEVER_ASSESSED.value, None, DatePrecision.DAY, 0)
+                status = (Status.NEVER_ASSESSED.value, None, DatePrecision.DAY, 0, None)
             theme = rng.choice(THEMES) if rng.random() < 0.9 else ""
             rec_rows.append((report.pk, number, theme, text, *status, now, now))
             owners = set(rng.choices(owner_ids, owner_weights, k=1 + _weighted(rng, [50, 30, 15, 5])))
@@ -490,14 +501,19 @@ def _write_batch(cursor, rng, reports, sizes, counts, sentences, owner_ids, owne
         pk = ids[(report_id, number)]
         owner_rows.extend((pk, owner) for owner in sorted(owners))
         dimension_rows.extend((pk, dimension) for dimension in dimensions)
-        for when, precision, rag, created in history:
+        # History is oldest first, in the order (date assessed, created, id) it is written
+        # in: each update is superseded on its successor's date (services._refresh_status).
+        following = [row[0].isoformat() for row in history[1:]] + [None] if history else []
+        for (when, precision, rag, created), superseded_on in zip(history, following, strict=True):
             summary = f"{rng.choice(PROGRESS[rag])} {topic}, {rng.choice(QUALIFIERS)}."
             evidence = (
                 json.dumps([{"section": "", "paragraphs": [str(rng.randint(1, 80))], "page": rng.randint(1, 60)}])
                 if rng.random() < 0.4
                 else "[]"
             )
-            update_rows.append((pk, when.isoformat(), precision, rag.value, "", summary, evidence, created))
+            update_rows.append(
+                (pk, when.isoformat(), precision, rag.value, "", summary, evidence, created, superseded_on)
+            )
     OWNER_SINK.write(cursor, owner_rows)
     DIMENSION_SINK.write(cursor, dimension_rows)
     UPDATE_SINK.write(cursor, update_rows)

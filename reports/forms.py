@@ -1,16 +1,33 @@
 from django import forms
 from django.conf import settings
+from django.utils import timezone
 
 
-class DashboardForm(forms.Form):
-    """The dashboard's own controls: a date to see it "as at", and how long counts as stale."""
-
-    as_at = forms.DateField(
-        label="Show the dashboard as at",
+def _as_at_field(what: str) -> forms.DateField:
+    return forms.DateField(
+        label=f"Show the {what} as at",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="Recomputed from the history as it stood on that date. Leave empty for today.",
     )
+
+
+class AsAtForm(forms.Form):
+    """The portfolio's control: a date to see every publication's status "as at"."""
+
+    as_at = _as_at_field("portfolio")
+
+    def clean_as_at(self):
+        value = self.cleaned_data.get("as_at")
+        if value and value > timezone.localdate():
+            raise forms.ValidationError("Choose today or an earlier date: there is no history after today yet.")
+        return value
+
+
+class DashboardForm(AsAtForm):
+    """The dashboard's own controls: a date to see it "as at", and how long counts as stale."""
+
+    as_at = _as_at_field("dashboard")
     stale_months = forms.IntegerField(
         label="Not assessed for more than (months)",
         required=False,

@@ -7,16 +7,17 @@ from django.views.decorators.http import require_safe
 from recommendations import selectors
 from recommendations.filters import RecommendationFilter
 from recommendations.views import PAGE_SIZES, page_size, table_page
-from reports.forms import DashboardForm
+from reports.forms import AsAtForm, DashboardForm
 from reports.models import Report
 from tracker.access import scope_for
 
 REPORTS_PER_PAGE = 25
 
 
-def _report_page(request, scope) -> dict:
+def _report_page(request, scope, as_at=None) -> dict:
     """One page of publications, newest first, each with its (visible) recommendations'
-    status counts. 2 queries: the page, with the number of publications in all as a
+    status counts, now or ``as_at`` a date (then only the publications out by then). 2
+    queries (4 as at a date): the page, with the number of publications in all as a
     window count in the same query, and the page's counts. Every publication on one
     page took 4.5 s at 4,000 publications (BENCHMARKS.md)."""
     try:
@@ -24,10 +25,14 @@ def _report_page(request, scope) -> dict:
     except ValueError:
         raise Http404("No such page of publications.") from None
     start = (number - 1) * REPORTS_PER_PAGE
-    reports = list(Report.objects.annotate(in_all=Window(Count("pk")))[max(start, 0) : start + REPORTS_PER_PAGE])
+    reports = Report.objects.all() if as_at is None else Report.objects.filter(published__lte=as_at)
+    reports = list(reports.annotate(in_all=Window(Count("pk")))[max(start, 0) : start + REPORTS_PER_PAGE])
     if number < 1 or (number > 1 and not reports):
         raise Http404("No such page of publications.")
-    counts = selectors.status_counts_by_report((r.pk for r in reports), scope=scope)
+    if as_at is None:
+        counts = selectors.status_counts_by_report((r.pk for r in reports), scope=scope)
+    else:
+        counts = selectors.status_counts_as_at(as_at, scope=scope, report_ids=[r.pk for r in reports])
     in_all = reports[0].in_all if reports else 0
     return {
         "rows": [
@@ -54,17 +59,25 @@ def report_list(request):
 
 @require_safe
 def portfolio(request):
-    """The signed-in home page: totals, a page of publications, recent updates. 7 queries."""
+    """The signed-in home page: totals, a page of publications, recent updates; now, or as
+    they stood on a date (``?as_at=``, recomputed from the history). 7 queries (11 as at a date)."""
     scope = scope_for(request.user)
-    summary = selectors.visible_status_summary(scope=scope)
+    form = AsAtForm(request.GET if "as_at" in request.GET else None)
+    as_at = form.cleaned_data["as_at"] if form.is_bound and form.is_valid() else None
+    if as_at is None:
+        summary = selectors.visible_status_summary(scope=scope)
+    else:
+        summary = selectors.status_summary(selectors.status_counts_as_at(as_at, scope=scope).get(None, {}))
     return render(
         request,
         "reports/report_list.html",
         {
-            **_report_page(request, scope),
+            **_report_page(request, scope, as_at),
+            "form": form,
+            "as_at": as_at,
             "summary": summary,
             "total": sum(item["count"] for item in summary),
-            "latest_updates": selectors.latest_updates(scope=scope, limit=10),
+            "latest_updates": selectors.latest_updates(scope=scope, limit=10, as_at=as_at),
         },
     )
 

@@ -27,6 +27,8 @@ SERVER_SET = {
     "status_date",
     "status_date_precision",
     "update_count",
+    "first_assessed_on",
+    "superseded_on",
     "source_key",
     "is_staff",
     "is_superuser",
@@ -45,6 +47,8 @@ def _extra_fields(other_user, other_rec, org) -> dict:
         "created": "2001-01-01T00:00:00Z",
         "status": Status.RED,
         "update_count": 99,
+        "first_assessed_on": "2001-01-01",
+        "superseded_on": "2001-01-01",
         "source_key": "forged",
         "is_staff": "on",
         "is_superuser": "on",
@@ -69,7 +73,7 @@ def test_the_update_form_ignores_extra_fields(auditor_client, auditor, officer_b
     assert update.recommendation == rec  # the one in the address, not the posted one
     assert update.author == auditor
     assert update.concerns is None
-    assert update.source_key is None
+    assert update.source_key is None and update.superseded_on is None
     assert update.created.date() == datetime.date.today()
     rec.refresh_from_db()
     assert rec.status == Status.GREEN and rec.update_count == rec.updates.count()
@@ -112,6 +116,7 @@ def test_admin_cannot_post_the_derived_status_or_an_author(admin_client_, admin_
             "status": Status.RED,
             "status_date": "2001-01-01",
             "update_count": 5,
+            "first_assessed_on": "2001-01-01",
             "created": "2001-01-01T00:00:00Z",
             "updates-TOTAL_FORMS": 0,
             "updates-INITIAL_FORMS": 0,
@@ -119,7 +124,12 @@ def test_admin_cannot_post_the_derived_status_or_an_author(admin_client_, admin_
     )
     assert response.status_code == 302, response.content.decode()[:3000]
     rec = Recommendation.objects.get(report=report, number=999)
-    assert (rec.status, rec.status_date, rec.update_count) == (Status.NEVER_ASSESSED, None, 0)
+    assert (rec.status, rec.status_date, rec.update_count, rec.first_assessed_on) == (
+        Status.NEVER_ASSESSED,
+        None,
+        0,
+        None,
+    )
     assert rec.created.date() == datetime.date.today()
 
     response = admin_client_.post(

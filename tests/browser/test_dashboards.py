@@ -49,3 +49,27 @@ def test_dashboard_on_a_phone(page, visit, sign_in, auditor):
     expect(page.get_by_role("heading", name="Trend")).to_be_visible()
     # Nothing makes the page wider than the phone: wide tables scroll inside themselves.
     assert page.evaluate("document.documentElement.scrollWidth") <= MOBILE["width"]
+
+
+def test_portfolio_as_at_a_date_and_back(page, visit, sign_in, auditor):
+    """The home page as it stood on a day: its totals, its publications (each linking to
+    its own dashboard on that day), and the way back to today."""
+    sign_in(auditor)
+    visit(page, "/", name="portfolio")
+    expect(page.get_by_text("51 recommendations in 7 publications. Their current status:")).to_be_visible()
+
+    page.get_by_label("Show the portfolio as at").fill("2016-07-01")
+    page.get_by_role("button", name="Show the portfolio").click()
+    expect(page).to_have_url(re.compile(r"as_at=2016-07-01"))
+    expect(page.get_by_role("status")).to_contain_text("Showing the portfolio as it stood on 1 July 2016")
+    expect(page.get_by_role("columnheader", name="Status as at 1 July 2016")).to_be_visible()
+    expect(page.get_by_role("link", name="Improving community planning in Scotland")).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile("Community planning: an update.*impact", re.I))).to_have_count(0)
+
+    page.get_by_role("link", name="Community planning: an update", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/reports/community-planning-update-2016/\?as_at=2016-07-01"))
+    expect(page.get_by_role("heading", name="Status as at 1 July 2016")).to_be_visible()
+
+    page.go_back()
+    page.get_by_role("link", name="Show it as it is today").click()
+    expect(page.get_by_text("Their current status:")).to_be_visible()
