@@ -141,7 +141,7 @@ def items() -> list[Item]:
     target = recs.exclude(pk=detail.pk).order_by("pk").first()
     as_at = report.published + (synthetic.END - report.published) / 2
     first = datetime.date(synthetic.FIRST_YEAR, 1, 1)
-    whole_as_at = first + (synthetic.END - first) * 2 / 3
+    whole_as_at = first + (synthetic.END - first) * 3 / 4
     owner = Owner.objects.get(slug="scottish-government")
     kind = Owner.Kind.NATIONAL_GOVERNMENT
     per_page = {"per_page": PER_PAGE}
@@ -164,9 +164,10 @@ def items() -> list[Item]:
         Item("Report dashboard", report.get_absolute_url()),
         Item("Report dashboard, as at", report.get_absolute_url(), {"as_at": as_at.isoformat()}),
         Item("Portfolio (home)", "/"),
-        # Every recommendation's status on one day (the whole database, two thirds of the
-        # way through the history, where the most updates straddle the day), its
-        # publications and latest updates as they stood.
+        # Every recommendation's status on one day (the whole database, three quarters of
+        # the way through the history: of eight dates from 2005 to 2026, the counts were
+        # slowest around 2018, when most updates straddle the day), with the publications
+        # and latest updates as they stood.
         Item("Portfolio as at a date (the whole database)", "/", {"as_at": whole_as_at.isoformat()}),
         Item("Recommendation detail", detail.get_absolute_url()),
         Item("Officer's /my/", "/my/", user="officer"),

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Exists, Expression, F, OuterRef, Q
 
+from recommendations import choice_lists
 from recommendations.models import AuditDimension, Owner, ProgressUpdate, Recommendation, Status
 from recommendations.widgets import FastSelect, FastSelectMultiple
 from reports.models import Report
@@ -169,18 +170,21 @@ class RecommendationFilter(django_filters.FilterSet):
         """Choices are settled when the form is first built (a view may drop a filter before
         then), at most one query each: a callable's choices were fetched again every time they
         were read, once to validate a chosen value and once more to render. The report list is at most
-        TRACKER_REPORT_CHOICES_MAX + 1 reports."""
+        TRACKER_REPORT_CHOICES_MAX + 1 reports. Each process keeps the lists between requests
+        while the token from choice_lists says they are unchanged (one query for all four)."""
         if not hasattr(self, "_form"):
+            token = functools.cache(choice_lists.current_token)  # read when a list is first needed
             for name, choices in (
                 ("owner", _owner_choices),
                 ("theme", _theme_choices),
                 ("dimension", _dimension_choices),
             ):
                 if name in self.filters:  # fetched when first read, then kept for this form
-                    self.filters[name].extra["choices"] = functools.cache(choices)
+                    built = functools.partial(choice_lists.get, name, choices, token)
+                    self.filters[name].extra["choices"] = functools.cache(built)
             if "report" in self.filters:
                 limit = settings.TRACKER_REPORT_CHOICES_MAX
-                reports = _report_choices()[: limit + 1]
+                reports = choice_lists.get("report", lambda: list(_report_choices()[: limit + 1]), token)
                 if len(reports) > limit:
                     self._report_by_title(self.data)
                 else:

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 
+from recommendations import choice_lists
 from recommendations.models import AuditDimension, Owner, ProgressUpdate, Recommendation, Status
 from reports.models import Publisher, Report
 from tracker.dates import DatePrecision
@@ -211,6 +212,7 @@ def reset() -> dict[str, int]:
             deleted[label] = deleted.get(label, 0) + cursor.rowcount
         deleted["owners"] = owners.delete()[1].get(Owner._meta.label, 0)
         Publisher.objects.filter(name=PUBLISHER, reports__isnull=True).delete()
+        choice_lists.changed()  # raw DELETEs: no signal says the filter's lists changed
     return deleted
 
 
@@ -442,6 +444,7 @@ def generate(
                 result.seconds = time.perf_counter() - started
                 if progress:
                     progress(result)
+        choice_lists.changed()  # written with COPY: no signal says the filter's lists changed
     if connection.vendor == "postgresql":
         # Fresh statistics for the planner; VACUUM (outside a transaction only) also sets
         # the visibility map that index-only scans, such as the table's count, rely on.

@@ -1,0 +1,104 @@
+"""The table filter's choice lists, kept between requests: every way their sources change
+shows on the very next page, and a page with the lists kept costs one query for all four."""
+
+import datetime
+import io
+import re
+
+import pytest
+from django.core.management import call_command
+
+from recommendations import choice_lists, synthetic
+from recommendations.models import AuditDimension, ChoiceListsVersion, Owner
+from recommendations.services import recommendations_carry_forward
+from tests.factories import make_owner, make_recommendation, make_report
+
+pytestmark = pytest.mark.django_db
+
+TABLE = "/recommendations/"
+
+
+def options(page: str, name: str) -> list[str]:
+    """The option labels of the <select name=...> on the page."""
+    select = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', page, re.S)
+    assert select, name
+    return re.findall(r"<option [^>]*>([^<]*)</option>", select.group(1))
+
+
+def table(client) -> str:
+    response = client.get(TABLE)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_a_kept_page_costs_one_query_for_all_four_lists(auditor_client, seeded, django_assert_num_queries):
+    first = table(auditor_client)  # builds the lists under the current token
+    with django_assert_num_queries(7):  # session, user, roles; token; count, rows, owners of the rows
+        again = table(auditor_client)
+    csrf = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"')
+    assert csrf.sub("", again) == csrf.sub("", first)  # the same page, to the byte
+
+
+def test_owners_renamed_added_and_removed_show_at_once(auditor_client, seeded):
+    before = options(table(auditor_client), "owner")
+    assert "COSLA" in before
+    cosla = Owner.objects.get(slug="cosla")
+    cosla.name = "Convention of Scottish Local Authorities"
+    cosla.save()
+    new = make_owner("Brand new owner")
+    page = table(auditor_client)
+    assert "Convention of Scottish Local Authorities" in options(page, "owner")
+    assert "Brand new owner" in options(page, "owner") and "COSLA" not in options(page, "owner")
+    assert auditor_client.get(TABLE, {"owner": new.slug}).status_code == 200
+    assert "Select a valid choice" not in auditor_client.get(TABLE, {"owner": new.slug}).content.decode()
+    new.delete()
+    assert "Brand new owner" not in options(table(auditor_client), "owner")
+
+
+def test_themes_dimensions_and_reports_show_at_once(auditor_client, seeded):
+    table(auditor_client)
+    report = make_report("A report made just now", published=datetime.date(2019, 1, 1))
+    rec = make_recommendation(report, owners=[Owner.objects.get(slug="cosla")], theme="A theme made just now")
+    AuditDimension.objects.create(name="A dimension made just now", slug="a-dimension-made-just-now")
+    page = table(auditor_client)
+    assert "A theme made just now" in options(page, "theme")
+    assert "A dimension made just now" in page
+    assert "A report made just now" in options(page, "report")
+    later = make_report("A later report", published=datetime.date(2020, 1, 1))
+    recommendations_carry_forward(recommendations=[rec], into=later)
+    assert "A later report" in options(table(auditor_client), "report")
+
+
+def test_another_process_changing_the_data_is_seen(auditor_client, seeded):
+    """The token lives in the database: a write in another process (here, the same
+    change made with no signal, then the token moved as that process's signal would)."""
+    table(auditor_client)
+    Owner.objects.filter(slug="cosla").update(name="Renamed elsewhere")
+    choice_lists.changed()
+    assert "Renamed elsewhere" in options(table(auditor_client), "owner")
+
+
+def test_without_the_token_row_nothing_is_kept(auditor_client, seeded, django_assert_max_num_queries):
+    ChoiceListsVersion.objects.all().delete()
+    table(auditor_client)
+    Owner.objects.filter(slug="cosla").update(name="No token, no keeping")
+    assert "No token, no keeping" in options(table(auditor_client), "owner")
+    choice_lists.changed()  # the next write brings the row back
+    assert ChoiceListsVersion.objects.filter(pk=1).exists()
+
+
+def test_generated_data_shows_at_once(auditor_client, seeded):
+    table(auditor_client)
+    call_command(
+        "generate_synthetic",
+        recommendations=30,
+        updates=60,
+        reports=2,
+        extra_owners=3,
+        force=True,
+        stdout=io.StringIO(),
+    )
+    names = options(table(auditor_client), "owner")
+    assert sum(name.startswith("Synthetic") for name in names) == 3, names
+    synthetic.reset()
+    assert not any(name.startswith("Synthetic") for name in options(table(auditor_client), "owner"))
