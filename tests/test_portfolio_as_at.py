@@ -15,7 +15,7 @@ from recommendations import selectors
 from recommendations.models import Owner, ProgressUpdate, Recommendation, Status
 from reports.models import ReportKind
 from tests.factories import add_update, make_owner, make_recommendation, make_report
-from tracker.access import EVERYTHING, organisation_scope
+from tracker.access import EVERYTHING, scope_for
 from tracker.dates import DatePrecision
 
 pytestmark = pytest.mark.django_db
@@ -150,7 +150,7 @@ def test_recording_updates_keeps_the_links(tangled):
     )
 
 
-def test_officers_count_only_what_they_may_see(seeded, org_a, org_b):
+def test_officers_count_only_what_they_may_see(seeded, org_a, officer_a):
     """An officer of a CPP sees the recommendations addressed to it (or to all CPPs) and
     never another organisation's local response; their counts come from what they see."""
     other = Owner.objects.filter(kind=Owner.Kind.CPP, all_cpps=False).exclude(pk=org_a.pk).first()
@@ -159,7 +159,8 @@ def test_officers_count_only_what_they_may_see(seeded, org_a, org_b):
     shared = make_recommendation(report, owners=[everyone])
     add_update(shared, rag=Status.AMBER, on=datetime.date(2019, 6, 1))
     add_update(shared, rag=Status.RED, on=datetime.date(2019, 9, 1), concerns=other)  # not org_a's to see
-    scope = organisation_scope(type("U", (), {"organisations": Owner.objects.filter(pk=org_a.pk)})())
+    scope = scope_for(officer_a)
+    assert not scope.everything
     visible = scope.recommendations(Recommendation.objects.all())
     for as_at in (datetime.date(2016, 7, 1), datetime.date(2019, 7, 1), datetime.date(2019, 10, 1)):
         got = selectors.status_counts_as_at(as_at, scope=scope)
