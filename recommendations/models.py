@@ -282,7 +282,7 @@ class ProgressUpdate(models.Model):
     # The date assessed of the recommendation's next update, in order of (date assessed,
     # created, id); empty while this is its latest. An update is in force on day D when
     # assessed_on <= D and (superseded_on is empty or after D): "as at" counts for the
-    # whole database are then one indexed scan (selectors.status_counts_as_at). Kept by
+    # whole database are then two index ranges (selectors.status_counts_as_at). Kept by
     # services._refresh_status, the only writer besides the synthetic data generator.
     superseded_on = models.DateField(null=True, blank=True, editable=False)
 

@@ -1,8 +1,10 @@
 """Small builders for test data. Progress updates go through the real service."""
 
 import datetime
+import io
 import itertools
 
+from django.core.management import call_command
 from django.utils.text import slugify
 
 from recommendations.models import Owner, Recommendation, Status
@@ -35,3 +37,10 @@ def make_recommendation(report=None, owners=(), number=None, text="Do the thing.
 
 def add_update(rec, rag=Status.AMBER, on=datetime.date(2018, 7, 1), summary="Progress noted.", **extra):
     return progress_update_create(recommendation=rec, rag=rag, assessed_on=on, summary=summary, **extra)
+
+
+def generate_synthetic(n: int, **overrides) -> None:
+    """``manage.py generate_synthetic`` at a small scale: n recommendations, 8 updates each
+    on average, a report per 25 (at least 2), 6 more owners, unless overridden."""
+    options = {"updates": n * 8, "reports": max(2, n // 25), "extra_owners": 6, **overrides}
+    call_command("generate_synthetic", recommendations=n, force=True, stdout=io.StringIO(), **options)

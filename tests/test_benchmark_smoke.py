@@ -3,7 +3,6 @@ BENCHMARKS.md), and the property it exists to check that a test can: no page's
 query count changes with the number of recommendations."""
 
 import importlib.util
-import io
 import math
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from django.core.management import CommandError, call_command
 
 from recommendations import synthetic
 from recommendations.models import ProgressUpdate, Recommendation, Status
+from tests.factories import generate_synthetic
 
 pytestmark = pytest.mark.django_db
 
@@ -25,17 +25,7 @@ def _bench():
     return module
 
 
-def _generate(n, **extra):
-    call_command(
-        "generate_synthetic",
-        recommendations=n,
-        updates=n * 8,
-        reports=max(2, n // 25),
-        extra_owners=6,
-        force=True,
-        stdout=io.StringIO(),
-        **extra,
-    )
+_generate = generate_synthetic
 
 
 def test_generated_data_is_consistent_and_deterministic(seeded):

@@ -2,16 +2,14 @@
 shows on the very next page, and a page with the lists kept costs one query for all four."""
 
 import datetime
-import io
 import re
 
 import pytest
-from django.core.management import call_command
 
 from recommendations import choice_lists, synthetic
 from recommendations.models import AuditDimension, ChoiceListsVersion, Owner
 from recommendations.services import recommendations_carry_forward
-from tests.factories import make_owner, make_recommendation, make_report
+from tests.factories import generate_synthetic, make_owner, make_recommendation, make_report
 
 pytestmark = pytest.mark.django_db
 
@@ -89,15 +87,7 @@ def test_without_the_token_row_nothing_is_kept(auditor_client, seeded, django_as
 
 def test_generated_data_shows_at_once(auditor_client, seeded):
     table(auditor_client)
-    call_command(
-        "generate_synthetic",
-        recommendations=30,
-        updates=60,
-        reports=2,
-        extra_owners=3,
-        force=True,
-        stdout=io.StringIO(),
-    )
+    generate_synthetic(30, updates=60, reports=2, extra_owners=3)
     names = options(table(auditor_client), "owner")
     assert sum(name.startswith("Synthetic") for name in names) == 3, names
     synthetic.reset()

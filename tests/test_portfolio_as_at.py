@@ -3,10 +3,8 @@ history read the slow, obvious way, on the seed data and on histories written ou
 order, on the same day, and dated before their report by a coarser precision."""
 
 import datetime
-import io
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.db.models import Count
@@ -14,7 +12,7 @@ from django.db.models import Count
 from recommendations import selectors
 from recommendations.models import Owner, ProgressUpdate, Recommendation, Status
 from reports.models import ReportKind
-from tests.factories import add_update, make_owner, make_recommendation, make_report
+from tests.factories import add_update, generate_synthetic, make_owner, make_recommendation, make_report
 from tracker.access import EVERYTHING, scope_for
 from tracker.dates import DatePrecision
 
@@ -262,15 +260,7 @@ def test_migration_fills_the_links_for_existing_history():
 
 
 def test_generated_history_has_the_links(seeded):
-    call_command(
-        "generate_synthetic",
-        recommendations=60,
-        updates=480,
-        reports=3,
-        extra_owners=4,
-        force=True,
-        stdout=io.StringIO(),
-    )
+    generate_synthetic(60, updates=480, reports=3, extra_owners=4)
     assert_history_links_consistent()
     for as_at in (datetime.date(2000, 1, 1), datetime.date(2012, 6, 30), datetime.date(2024, 1, 1)):
         assert selectors.status_counts_as_at(as_at, scope=EVERYTHING) == expected_counts(as_at)
