@@ -76,3 +76,64 @@ def test_a_table_without_rows_shows_its_empty_text(db, auditor):
     table.paginate(page=1, per_page=25)
     assert table.body_html() == ""
     assert "No recommendations match these filters." in table.as_html(RequestFactory().get("/"))
+
+
+# Whitespace is compared the way a browser sees it: runs collapse to one space, and
+# space next to a block-level tag (a row, a cell, a list item...) is not rendered.
+_BLOCK = r"</?(?:div|table|caption|thead|tbody|tfoot|tr|th|td|nav|ul|li)\b[^>]*>"
+
+
+def _as_rendered(html) -> str:
+    html = re.sub(r"\s+", " ", str(html))
+    return re.sub(rf" ?({_BLOCK}) ?", r"\1", html).replace(" >", ">")
+
+
+def _whole_tables(user, query: str, *, per_page: int, empty: bool = False):
+    """The same table twice, paginated as the view does, with the request it is drawn for."""
+    request = RequestFactory().get(f"/recommendations/?{query}")
+    tables = []
+    for _ in range(2):
+        rows = selectors.recommendations_for_table(scope=scope_for(user))
+        table = RecommendationTable(rows.none() if empty else rows, order_by=request.GET.get("sort"))
+        table.paginate(page=request.GET.get("page", 1), per_page=per_page)
+        tables.append(table)
+    return request, tables
+
+
+@pytest.mark.parametrize(
+    "query, per_page",
+    [
+        ("", 100),  # one page: no pagination
+        ("", 2),  # the first of 28 pages
+        ("page=2", 2),
+        ("page=14", 2),  # the middle: ellipses on both sides
+        ("page=28", 2),  # the last
+        ("sort=status&page=5", 2),
+        ("sort=-status", 25),
+        ("sort=owners&per_page=2", 25),
+        ("sort=-update_count&page=2", 25),
+        ("sort=report", 25),
+        ("sort=-status_date&status=red&status=amber&x=a%26b%3C%22", 2),  # kept, escaped
+    ],
+)
+def test_fast_table_equals_the_library_template(awkward, auditor, query, per_page):
+    request, (fast, library) = _whole_tables(auditor, query, per_page=per_page)
+    html = fast.as_html(request)
+    assert _as_rendered(html) == _as_rendered(library.library_html(request))
+    assert html.count("<th ") == 8
+
+
+def test_fast_table_without_rows_equals_the_library_template(db, auditor):
+    request, (fast, library) = _whole_tables(auditor, "", per_page=25, empty=True)
+    html = fast.as_html(request)
+    assert _as_rendered(html) == _as_rendered(library.library_html(request))
+    assert '<td colspan="8">No recommendations match these filters.</td>' in html
+
+
+def test_sort_links_start_again_at_the_first_page(awkward, auditor):
+    """A new order from page 5 shows the first page of that order, filters kept; the
+    page links keep the order."""
+    request, (table, _) = _whole_tables(auditor, "status=red&page=5", per_page=2)
+    html = table.as_html(request)
+    assert 'href="?status=red&amp;sort=status"' in html
+    assert "page=5&amp;sort" not in html and 'href="?status=red&amp;page=6"' in html

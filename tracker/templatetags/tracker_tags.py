@@ -9,6 +9,7 @@
 - ``{% ds_widget field %}``, ``{{ field|widget_kind }}`` and
   ``{{ field|error_anchor }}`` help ``_field.html`` and ``_error_summary.html``
   render Django form fields the SGDS way.
+- ``{% table_html table %}`` renders a django-tables2 table through its ``as_html``.
 """
 
 import functools
@@ -243,3 +244,10 @@ def export_url(request, fmt: str) -> str:
     params.pop("per_page", None)
     params["_export"] = fmt
     return f"{request.path}?{params.urlencode()}"
+
+
+@register.simple_tag(takes_context=True)
+def table_html(context, table) -> str:
+    """A django-tables2 table through its own ``as_html(request)``: the library's template,
+    unless the table builds its HTML itself, as RecommendationTable does for speed."""
+    return table.as_html(context["request"])
