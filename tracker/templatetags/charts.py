@@ -1,15 +1,15 @@
 """Server-rendered SVG charts of RAG status: ``{% load charts %}``.
 
-- ``{% rag_bar summary %}`` renders ``charts/_rag_bar.html``: a horizontal
-  100%-stacked bar, one segment per status with recommendations, each count
-  printed in its segment where it fits, and a legend of RAG tags and counts.
+- ``{% rag_bar summary %}``: a horizontal 100%-stacked bar, one segment per
+  status with recommendations, each count printed in its segment where it
+  fits, and a legend of RAG tags and counts.
   ``{% rag_bar summary compact=True %}`` is a thin bar for a table row (no
   numbers in it); ``legend=False`` leaves the legend out (use it only where
   the counts are shown as text beside the bar); ``caption="..."`` names the
   chart (a visible caption on the full bar; in the accessible name of both).
-- ``{% rag_trend trend %}`` renders ``charts/_rag_trend.html``: a column per
-  assessment date (oldest left), each stacked by status count, with a y axis
-  of counts, a legend, and after it a table of the same numbers.
+- ``{% rag_trend trend %}``: a column per assessment date (oldest left), each
+  stacked by status count, with a y axis of counts, a legend, and after it a
+  table of the same numbers.
   ``caption="..."`` overrides the table's caption.
 
 ``summary`` is ``recommendations.selectors.status_summary`` output: a dict
@@ -24,9 +24,9 @@ _rag_tag.html): a tag's background fills the segment and its text colour draws
 the outline, the pattern and the count, so the count has the tag's contrast
 (7.3:1 to 10.7:1).
 
-All geometry is computed here; the templates only loop and print. Horizontal
-positions are percentages of the chart's width (so a chart fills its
-container) and vertical ones pixels, so text and patterns keep their size
+All geometry is computed here (``_bar``, ``_trend``), and so is the markup
+(``_bar_html``, ``_trend_html``). Horizontal positions are percentages of the
+chart's width (so a chart fills its container) and vertical ones pixels, so text and patterns keep their size
 and shape however wide the chart is drawn. No JavaScript, no inline styles:
 SVG presentation attributes and classes in tracker.css only.
 """
@@ -37,9 +37,11 @@ import math
 from dataclasses import dataclass
 
 from django import template
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from recommendations.models import Status
+from tracker.templatetags.tracker_tags import rag_tag_html
 
 register = template.Library()
 
@@ -205,9 +207,13 @@ def _bar_label(items) -> str:
     return ", ".join(f"{item['status'].label} {item['count']} ({item['percent']}%)" for item in items if item["count"])
 
 
-@register.inclusion_tag("charts/_rag_bar.html")
-def rag_bar(summary, compact=False, caption="", legend=True) -> dict:
+@register.simple_tag
+def rag_bar(summary, compact=False, caption="", legend=True) -> str:
     """A 100%-stacked bar of a summary. See the module docstring."""
+    return _bar_html(_bar(summary, compact, caption, legend))
+
+
+def _bar(summary, compact=False, caption="", legend=True) -> dict:
     items = _items(summary)
     total = sum(item["count"] for item in items)
     prefix = _next_id()
@@ -273,9 +279,13 @@ def _wrap(label: str, max_chars: int) -> list[str]:
     return lines or [""]
 
 
-@register.inclusion_tag("charts/_rag_trend.html")
-def rag_trend(trend, caption="") -> dict:
+@register.simple_tag
+def rag_trend(trend, caption="") -> str:
     """A column per date of a trend, stacked by status, and a table of it. See the module docstring."""
+    return _trend_html(_trend(trend, caption))
+
+
+def _trend(trend, caption="") -> dict:
     points = [
         {"date": point.get("date"), "label": str(point["label"]), "items": _items(point["summary"])}
         for point in trend or []
@@ -374,3 +384,125 @@ def rag_trend(trend, caption="") -> dict:
         "patterns": _patterns(prefix, occurring),
         "legend": [_paint(prefix, status) for status in occurring],
     }
+
+
+# Markup. Built here rather than in templates: the portfolio draws a bar in each of its 25
+# rows, and a template per chart cost a fifth of the page (BENCHMARKS.md, fifth round).
+# Numbers are printed as computed (SVG coordinates and counts: never localised).
+
+
+def _bar_html(c: dict) -> str:
+    """A bar: a figure holding the SVG (its name in aria-label and <title>; each segment a
+    nested <svg> of painted layers and, where it fits, its count) and the legend."""
+    if not c["total"]:
+        return mark_safe('<p class="tracker-chart__empty">No recommendations</p>')
+    size = "tracker-chart--compact" if c["compact"] else "tracker-chart--sized"
+    label = escape(c["label"])
+    parts = [f'<figure class="tracker-chart tracker-chart--bar {size}">']
+    if c["caption"] and not c["compact"]:
+        parts.append(f'<figcaption class="tracker-chart__caption">{escape(c["caption"])}</figcaption>')
+    parts.append(
+        f'<svg class="tracker-chart__svg" xmlns="http://www.w3.org/2000/svg" width="100%" height="{c["height"]}"'
+        f' role="img" aria-label="{label}" focusable="false"><title>{label}</title>'
+        f'<defs>{"".join(p["markup"] for p in c["patterns"])}</defs><g aria-hidden="true">'
+    )
+    for s in c["segments"]:
+        parts.append(
+            f'<svg class="tracker-chart__segment tracker-chart__segment--{s["slug"]}" x="{s["x"]}%" y="0"'
+            f' width="{s["width"]}%" height="{c["height"]}">{s["rects"]}'
+        )
+        if s["show_count"]:
+            from_width = f" tracker-chart__count--from-{s['count_from']}" if s["count_from"] else ""
+            parts.append(
+                f'<text class="tracker-chart__count{from_width}" x="50%" y="{c["text_y"]}" dy="0.35em"'
+                f' text-anchor="middle" font-size="{c["font_size"]}" font-weight="700" fill="{s["ink"]}"'
+                f' stroke="{s["fill"]}" stroke-width="4" stroke-linejoin="round" paint-order="stroke">'
+                f"{s['count']:d}</text>"
+            )
+        parts.append("</svg>")
+    parts.append("</g></svg>")
+    if c["legend"]:
+        parts.append('<ul class="tracker-chart__legend">')
+        parts.extend(
+            f'<li class="tracker-chart__legend-item">{_swatch(item)}{rag_tag_html(item["status"])}'
+            f' <span class="tracker-chart__legend-count">{item["count"]:d}</span></li>'
+            for item in c["legend"]
+        )
+        parts.append("</ul>")
+    parts.append("</figure>")
+    return mark_safe("\n".join(parts))  # noqa: S308  # nosec - numbers, constants and escaped text
+
+
+def _swatch(item: dict) -> str:
+    return (
+        '<svg class="tracker-chart__swatch" xmlns="http://www.w3.org/2000/svg" width="20" height="20"'
+        f' aria-hidden="true" focusable="false">{item["swatch_rects"]}</svg>'
+    )
+
+
+def _trend_html(c: dict) -> str:
+    """A trend: the legend, the SVG (axis, ticks, a stacked column and a label per date) and
+    a table of the same numbers, which takes focus so that a keyboard can scroll it."""
+    if not c["points"]:
+        return mark_safe('<p class="tracker-chart__empty">No assessments yet.</p>')
+    label = escape(c["label"])
+    font = c["font_size"]
+    legend = "".join(
+        f'<li class="tracker-chart__legend-item">{_swatch(item)}{rag_tag_html(item["status"])}</li>'
+        for item in c["legend"]
+    )
+    parts = [
+        '<figure class="tracker-chart tracker-chart--trend">',
+        f'<ul class="tracker-chart__legend">{legend}</ul>',
+        f'<svg class="tracker-chart__svg" xmlns="http://www.w3.org/2000/svg" width="100%" height="{c["height"]}"'
+        f' role="img" aria-label="{label}" focusable="false"><title>{label}</title>'
+        f'<defs>{"".join(p["markup"] for p in c["patterns"])}</defs><g aria-hidden="true">',
+        f'<text class="tracker-chart__axis-title" x="0" y="{c["axis_title_y"]}" font-size="{font}"'
+        ' fill="#333333">Recommendations</text>',
+    ]
+    for index, tick in enumerate(c["ticks"]):
+        stroke = "#333333" if index == 0 else "#b3b3b3"
+        parts.append(
+            f'<line class="tracker-chart__grid" x1="{c["plot_left"]}%" x2="{c["plot_right"]}%" y1="{tick["y"]}"'
+            f' y2="{tick["y"]}" stroke="{stroke}" stroke-width="1"/>'
+            f'<text class="tracker-chart__tick" x="{c["plot_left"]}%" y="{tick["y"]}" dx="-8" dy="0.35em"'
+            f' text-anchor="end" font-size="{font}" fill="#333333">{tick["value"]:d}</text>'
+        )
+    for column in c["columns"]:
+        parts.extend(
+            f'<svg class="tracker-chart__segment tracker-chart__segment--{s["slug"]}" x="{column["x"]}%"'
+            f' y="{s["y"]}" width="{column["width"]}%" height="{s["height"]}">{s["rects"]}</svg>'
+            for s in column["segments"]
+        )
+        if c["upright_labels"]:
+            lines = "".join(
+                f'<tspan x="{column["centre"]}%" dy="{line["dy"]}">{escape(line["text"])}</tspan>'
+                for line in column["lines"]
+            )
+            parts.append(
+                f'<text class="tracker-chart__label" x="{column["centre"]}%" y="{c["label_y"]}"'
+                f' text-anchor="middle" font-size="{font}" fill="#333333">{lines}</text>'
+            )
+        else:
+            parts.append(
+                f'<svg class="tracker-chart__label-anchor" x="{column["centre"]}%" y="{c["rotated_label_y"]}"'
+                ' width="1" height="1" overflow="visible"><text class="tracker-chart__label" transform="rotate(-90)"'
+                f' text-anchor="end" dy="0.35em" font-size="{font}" fill="#333333">'
+                f"{escape(column['label'])}</text></svg>"
+            )
+    parts.append("</g></svg></figure>")
+    heads = "".join(f'<th scope="col" class="tracker-table__number">{rag_tag_html(s)}</th>' for s in c["statuses"])
+    rows = "".join(
+        f'<tr><th scope="row">{escape(column["label"])}</th>'
+        + "".join(f'<td class="tracker-table__number">{count:d}</td>' for count in column["counts"])
+        + f'<td class="tracker-table__number">{column["total"]:d}</td></tr>'
+        for column in c["columns"]
+    )
+    parts.append(
+        '<div class="tracker-table-wrapper"><table class="ds_table tracker-table tracker-chart__table"'
+        ' data-smallscreen="scrolling" tabindex="0">'
+        f'<caption class="ds_!_margin-bottom--2">{escape(c["caption"])}</caption>'
+        f'<thead><tr><th scope="col">Date</th>{heads}<th scope="col" class="tracker-table__number">Total</th></tr>'
+        f"</thead><tbody>{rows}</tbody></table></div>"
+    )
+    return mark_safe("\n".join(parts))  # noqa: S308  # nosec - numbers, constants and escaped text

@@ -73,6 +73,23 @@ def _rag_tag_html(status: Status | None) -> str:
     return render_to_string("_rag_tag.html", {"status": status})
 
 
+@register.simple_tag
+def status_counts(summary, show_percent=False) -> str:
+    """The statuses that have recommendations, each as a RAG tag and its count (and, with
+    ``show_percent``, its share), in severity order. ``summary`` is
+    ``recommendations.selectors.status_summary`` output. Built here: the portfolio shows
+    one per row, and a template per row cost more than the row's own cells."""
+    items = "".join(
+        f'\n<li class="tracker-status-counts__item">{rag_tag_html(item["status"])}'
+        f' <span class="tracker-status-counts__count">{item["count"]}'
+        + (f' <span class="tracker-status-counts__percent">({item["percent"]}%)</span>' if show_percent else "")
+        + "</span></li>"
+        for item in summary
+        if item["count"]
+    )
+    return mark_safe(f'<ul class="tracker-status-counts">{items}\n</ul>')  # noqa: S308  # nosec - numbers and tags
+
+
 @register.filter
 def iso_partial_date(value, precision=DatePrecision.DAY) -> str:
     return _iso_partial_date(value, precision or DatePrecision.DAY)
