@@ -4,11 +4,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef
-from django.urls import reverse
 from django.utils import timezone
 
 from tracker.dates import DatePrecision, format_partial_date, period_end, period_start
 from tracker.richtext import RichTextField
+from tracker.urlmaker import url_for
 
 
 class Status(models.IntegerChoices):
@@ -98,7 +98,7 @@ class Owner(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("recommendations:owner", args=[self.slug])
+        return url_for("recommendations:owner", self.slug)
 
     @property
     def former_name_list(self) -> list[str]:
@@ -206,7 +206,7 @@ class Recommendation(models.Model):
         return f"{self.report} – recommendation {self.number}"
 
     def get_absolute_url(self) -> str:
-        return reverse("recommendations:detail", args=[self.pk])
+        return url_for("recommendations:detail", self.pk)
 
     @property
     def status_label(self) -> str:
