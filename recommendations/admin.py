@@ -106,7 +106,7 @@ class CarryForwardForm(forms.Form):
 
 @admin.register(Recommendation)
 class RecommendationAdmin(TrackerImportExportMixin, admin.ModelAdmin):
-    list_display = ["__str__", "excerpt", "owner_names", "status_display", "last_assessed", "update_count"]
+    list_display = ["__str__", "excerpt", "owners_list", "status_display", "last_assessed", "update_count"]
     list_display_links = ["__str__", "excerpt"]
     list_filter = [StatusFilter, "report", "owners__kind", "audit_dimensions", "theme"]
     search_fields = ["text", "theme", "report__title", "owners__name"]
@@ -171,7 +171,7 @@ class RecommendationAdmin(TrackerImportExportMixin, admin.ModelAdmin):
         return Truncator(plain(obj.text)).chars(120)
 
     @admin.display(description="Owners")
-    def owner_names(self, obj):
+    def owners_list(self, obj):
         return ", ".join(o.name for o in obj.owners.all())
 
     @admin.display(description="Current status", ordering="status")

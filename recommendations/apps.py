@@ -6,6 +6,7 @@ class RecommendationsConfig(AppConfig):
     verbose_name = "Recommendations"
 
     def ready(self):
-        from recommendations import choice_lists
+        from recommendations import choice_lists, owner_names
 
         choice_lists.connect()
+        owner_names.connect()

@@ -1,10 +1,10 @@
 """Streamed exports of exactly the filtered, sorted recommendations.
 
-Rows come from ``.iterator(chunk_size=...)`` with owners fetched per chunk, so
+Rows come from ``.iterator(chunk_size=...)``, each with its owners' names, so
 memory stays flat whatever the row count (django-tables2's TableExport measured
 25x slower and 200x hungrier, and HTML-escapes text). Cells a spreadsheet would
 execute are neutralised in CSV and XLSX; JSON carries values as stored. The CSV's
-cells are built by the database (``_csv_cells``), the same on SQLite and PostgreSQL.
+lines are built by the database (``_csv_lines_sql``), the same on SQLite and PostgreSQL.
 """
 
 import csv
@@ -14,20 +14,18 @@ import json
 import tempfile
 from collections.abc import Iterable, Iterator
 
-from django.db import connection
 from django.db.models import Case, CharField, F, QuerySet, Value, When
 from django.db.models.functions import Cast, Concat, ExtractDay, ExtractMonth, ExtractYear, LPad, Replace, Substr
 from django.db.models.lookups import In
 from django.http import FileResponse, StreamingHttpResponse
 
-from recommendations.models import Owner, Recommendation, Status
+from recommendations.models import Recommendation, Status
 from tracker.dates import DatePrecision, iso_partial_date
 
 HEADERS = ["Report", "Published", "Number", "Recommendation", "Owners", "Theme", "Status", "Last assessed", "Updates"]
 FORMATS = ("csv", "xlsx", "json")
 CHUNK = 2000  # rows per database round trip
 LINES = 500  # rows per piece of a streamed CSV: a piece of 2,000 rows doubled the peak memory
-OwnerLink = Recommendation.owners.through
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Free text: the only cells that can start like a formula (the rest are dates, numbers, labels).
 TEXT_COLUMNS = (
@@ -48,17 +46,17 @@ def neutralise(value):
 def export_rows(queryset: QuerySet[Recommendation]) -> Iterator[list]:
     """One list per recommendation, in HEADERS order, values as stored.
 
-    Plain tuples, never model instances: a server-side cursor (``.iterator()``)
-    yields the rows, and the owners of each chunk of CHUNK rows come in one more
-    query (2 + rows / CHUNK queries). Model instances with prefetched owners
-    exported 10,000 rows/s at 100,000 rows; tuples 50,000 (BENCHMARKS.md)."""
+    Plain tuples, never model instances, from a server-side cursor (``.iterator()``): one
+    query, whatever the row count, and each row's owners are on the row
+    (``Recommendation.owner_names``). Model instances with prefetched owners exported
+    10,000 rows/s at 100,000 rows; tuples 50,000 (BENCHMARKS.md)."""
     rows = queryset.prefetch_related(None).values_list(
-        "pk",
         "report__title",
         "report__published",
         "report__published_precision",
         "number",
         "text",
+        "owner_names",
         "theme",
         "status",
         "status_date",
@@ -66,44 +64,31 @@ def export_rows(queryset: QuerySet[Recommendation]) -> Iterator[list]:
         "update_count",
     )
     labels = {status.value: status.label for status in Status}
-    names = dict(Owner.objects.values_list("pk", "name"))
     dates = _PartialDates()
-    for chunk in _chunks(rows.iterator(chunk_size=CHUNK), CHUNK):
-        owners: dict[int, list[str]] = {}
-        for rec_id, owner_id in _owner_links([row[0] for row in chunk]):
-            owners.setdefault(rec_id, []).append(names[owner_id])
-        for pk, title, published, published_precision, number, text, theme, status, date, precision, count in chunk:
-            yield [
-                title,
-                dates(published, published_precision),
-                number,
-                text,
-                "; ".join(sorted(owners.get(pk, ()))),
-                theme,
-                labels[status],
-                dates(date, precision),
-                count,
-            ]
-
-
-def _owner_links(recommendation_ids: list[int]):
-    """(recommendation id, owner id) for these recommendations: owner ids alone, names come
-    from a dict (joining owners to sort by name made PostgreSQL scan the whole link table,
-    60 ms a chunk instead of 4). On PostgreSQL the ids go as one array parameter: the
-    ORM's ``__in`` prepared each of 2,000 ids a chunk, 0.3 s of an export of 100,000."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT recommendation_id, owner_id FROM {connection.ops.quote_name(OwnerLink._meta.db_table)} "  # noqa: S608  # nosec
-                "WHERE recommendation_id = ANY(%s)",
-                [recommendation_ids],
-            )
-            return cursor.fetchall()
-    return (
-        OwnerLink.objects.filter(recommendation_id__in=recommendation_ids)
-        .order_by()
-        .values_list("recommendation_id", "owner_id")
-    )
+    for (
+        title,
+        published,
+        published_precision,
+        number,
+        text,
+        owners,
+        theme,
+        status,
+        date,
+        precision,
+        count,
+    ) in rows.iterator(chunk_size=CHUNK):
+        yield [
+            title,
+            dates(published, published_precision),
+            number,
+            text,
+            owners,
+            theme,
+            labels[status],
+            dates(date, precision),
+            count,
+        ]
 
 
 class _PartialDates(dict):
@@ -128,7 +113,7 @@ def _chunks(iterable: Iterable, size: int) -> Iterator[list]:
 
 
 # The CSV dialect: every text cell in double quotes, numbers bare (what csv.QUOTE_NONNUMERIC
-# writes), so that the database can build the cells itself (_csv_cells).
+# writes), so that the database can build the lines itself (_csv_lines_sql).
 CSV_QUOTING = csv.QUOTE_NONNUMERIC
 TEXT = CharField()
 
@@ -160,17 +145,19 @@ def _partial_date(date: str, precision: str):
     )
 
 
-def _csv_cells(queryset: QuerySet[Recommendation]):
-    """(pk, the cells before Owners, the cells after it) per recommendation, each a piece of
-    CSV text built by the database. Python only adds each row's owners (one query per
-    CHUNK rows, as in export_rows). Parsing every value into Python and writing it out
-    again with the csv module was 60,000 rows/s at 100,000 rows (BENCHMARKS.md)."""
+def _csv_lines_sql(queryset: QuerySet[Recommendation]):
+    """Each recommendation's CSV line in three pieces, built by the database: quoting, partial
+    dates, status labels and formula neutralising as SQL expressions, the same on SQLite
+    and PostgreSQL, with the owners' names from the row. Parsing every value into Python
+    and writing it out again with the csv module was 60,000 rows/s at 100,000 rows, and
+    fetching each 2,000 rows' owners a third of what was left (BENCHMARKS.md)."""
     labels = Case(*[When(status=s.value, then=Value(s.label)) for s in Status], output_field=TEXT)
     comma = Value(",")
+    # Three pieces: one Concat of all nineteen overflowed SQLite's parser stack.
     return (
         queryset.prefetch_related(None)
         .annotate(
-            csv_before_owners=Concat(
+            csv_start=Concat(
                 _quoted(_inert(F("report__title"))),
                 comma,
                 _quoted(_partial_date("report__published", "report__published_precision")),
@@ -181,7 +168,8 @@ def _csv_cells(queryset: QuerySet[Recommendation]):
                 comma,
                 output_field=TEXT,
             ),
-            csv_after_owners=Concat(
+            csv_owners=_quoted(_inert(F("owner_names"))),
+            csv_end=Concat(
                 comma,
                 _quoted(_inert(F("theme"))),
                 comma,
@@ -194,7 +182,7 @@ def _csv_cells(queryset: QuerySet[Recommendation]):
                 output_field=TEXT,
             ),
         )
-        .values_list("pk", "csv_before_owners", "csv_after_owners")
+        .values_list("csv_start", "csv_owners", "csv_end")
     )
 
 
@@ -205,22 +193,8 @@ def _csv_lines(queryset: QuerySet[Recommendation]) -> Iterator[str]:
     buffer = io.StringIO()
     csv.writer(buffer, quoting=CSV_QUOTING).writerow(HEADERS)
     yield "\ufeff" + buffer.getvalue()  # BOM: Excel then reads the file as UTF-8
-    names = dict(Owner.objects.values_list("pk", "name"))
-    for chunk in _chunks(_csv_cells(queryset).iterator(chunk_size=CHUNK), CHUNK):
-        cells: dict[tuple, str] = {}  # owner ids -> their cell, for this chunk (memory stays flat)
-        owners: dict[int, list[int]] = {}
-        for rec_id, owner_id in _owner_links([row[0] for row in chunk]):
-            owners.setdefault(rec_id, []).append(owner_id)
-        for piece in _chunks(chunk, LINES):
-            lines = []
-            for pk, before, after in piece:
-                ids = tuple(owners.get(pk, ()))
-                cell = cells.get(ids)
-                if cell is None:
-                    text = neutralise("; ".join(sorted(names[i] for i in ids)))
-                    cell = cells[ids] = '"' + text.replace('"', '""') + '"'
-                lines.append(before + cell + after)
-            yield "".join(lines)
+    for piece in _chunks(_csv_lines_sql(queryset).iterator(chunk_size=CHUNK), LINES):
+        yield "".join([start + owners + end for start, owners, end in piece])
 
 
 def _json_chunks(rows: Iterable[list]) -> Iterator[str]:

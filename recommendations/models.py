@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef
+from django.db.models.functions import Left
 from django.utils import timezone
 
 from tracker.dates import DatePrecision, format_partial_date, period_end, period_start
@@ -139,6 +140,10 @@ class RecommendationQuerySet(models.QuerySet):
         return self.filter(Exists(link))
 
 
+# Characters of owner_names the table sorts by (and its index holds).
+OWNER_NAMES_SORT_PREFIX = 100
+
+
 class Recommendation(models.Model):
     report = models.ForeignKey("reports.Report", on_delete=models.PROTECT, related_name="recommendations")
     number = models.PositiveIntegerField(help_text="Order within the report, from 1.")
@@ -170,6 +175,9 @@ class Recommendation(models.Model):
     # superseded_on it gives the status of every recommendation as at any date in two
     # indexed scans, without reading each one's history (selectors.status_counts_as_at).
     first_assessed_on = models.DateField(null=True, blank=True, editable=False)
+    # Its owners' names, sorted and joined with "; ": what exports print and the table sorts
+    # "Addressed to" by. Kept in step with the owners by recommendations.owner_names.
+    owner_names = models.TextField(blank=True, default="", editable=False)
 
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
@@ -200,6 +208,9 @@ class Recommendation(models.Model):
             models.Index(fields=["status_date"], name="rec_status_date_idx"),
             # Not yet assessed on a date (selectors.status_counts_as_at), read from the index alone.
             models.Index(fields=["first_assessed_on"], include=["report"], name="rec_first_assessed_idx"),
+            # The table sorted by "Addressed to" (RecommendationTable.order_owners): a prefix, as
+            # a B-tree entry has a size limit and a long list of owners could pass it.
+            models.Index(Left("owner_names", OWNER_NAMES_SORT_PREFIX), "id", name="rec_owner_names_idx"),
         ]
 
     def __str__(self) -> str:

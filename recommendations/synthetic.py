@@ -30,6 +30,7 @@ from django.db import connection, transaction
 
 from recommendations import choice_lists
 from recommendations.models import AuditDimension, Owner, ProgressUpdate, Recommendation, Status
+from recommendations.owner_names import joined
 from reports.models import Publisher, Report
 from tracker.dates import DatePrecision
 
@@ -317,10 +318,11 @@ REC_SINK = _Sink(
         "status_date_precision",
         "update_count",
         "first_assessed_on",
+        "owner_names",
         "created",
         "modified",
     ],
-    not_null_text=("theme", "text", "status_date_precision"),
+    not_null_text=("theme", "text", "status_date_precision", "owner_names"),
 )
 UPDATE_SINK = _Sink(
     ProgressUpdate,
@@ -341,8 +343,8 @@ OWNER_SINK = _Sink(OwnerLink, ["recommendation_id", "owner_id"])
 DIMENSION_SINK = _Sink(DimensionLink, ["recommendation_id", "auditdimension_id"])
 
 
-def _owners(extra: int) -> tuple[list[int], list[int]]:
-    """(owner ids, selection weights): the seeded owners (seeding them first when the
+def _owners(extra: int) -> tuple[list[int], list[int], dict[int, str]]:
+    """(owner ids, selection weights, names by id): the seeded owners (seeding them first when the
     32 CPPs are missing) plus ``extra`` synthetic ones. A few national bodies carry
     much of the load, as in real trackers. 3-5 queries."""
     if Owner.objects.filter(kind=Owner.Kind.CPP, all_cpps=False).count() < 32:
@@ -354,9 +356,10 @@ def _owners(extra: int) -> tuple[list[int], list[int]]:
         Owner(name=f"Synthetic {label} {i:03d}", slug=f"{PREFIX}{label.replace(' ', '-')}-{i:03d}", kind=kind)
         for i, (kind, label) in enumerate(kinds, start=1)
     )
-    ids, weights = [], []
-    for pk, kind, all_cpps in Owner.objects.order_by("pk").values_list("pk", "kind", "all_cpps"):
+    ids, weights, names = [], [], {}
+    for pk, kind, all_cpps, name in Owner.objects.order_by("pk").values_list("pk", "kind", "all_cpps", "name"):
         ids.append(pk)
+        names[pk] = name
         if all_cpps:
             weights.append(40)
         elif kind == Owner.Kind.CPP:
@@ -365,7 +368,7 @@ def _owners(extra: int) -> tuple[list[int], list[int]]:
             weights.append(25)
         else:
             weights.append(8)
-    return ids, weights
+    return ids, weights, names
 
 
 def generate(
@@ -388,7 +391,7 @@ def generate(
     reports = reports or max(1, recommendations // 25)
     result = Result()
     with transaction.atomic():
-        owner_ids, owner_weights = _owners(extra_owners)
+        owner_ids, owner_weights, owner_names = _owners(extra_owners)
         result.owners = extra_owners
         dimension_ids = list(AuditDimension.objects.order_by("position").values_list("pk", flat=True))
         publisher, _ = Publisher.objects.get_or_create(name=PUBLISHER)
@@ -437,6 +440,7 @@ def generate(
                     sentences,
                     owner_ids,
                     owner_weights,
+                    owner_names,
                     dimension_ids,
                     result,
                 )
@@ -467,9 +471,11 @@ def generate(
     return result
 
 
-def _write_batch(cursor, rng, reports, sizes, counts, sentences, owner_ids, owner_weights, dimension_ids, result):
-    """Recommendations of these reports (with their current status), then, once
-    their ids are known, their owners, dimensions and history."""
+def _write_batch(
+    cursor, rng, reports, sizes, counts, sentences, owner_ids, owner_weights, owner_names, dimension_ids, result
+):
+    """Recommendations of these reports (with their current status and their owners' names),
+    then, once their ids are known, their owners, dimensions and history."""
     now = _datetime(datetime.datetime(END.year, END.month, END.day, tzinfo=datetime.UTC))
     rec_rows, plans = [], []
     index = 0
@@ -487,8 +493,9 @@ def _write_batch(cursor, rng, reports, sizes, counts, sentences, owner_ids, owne
             else:
                 status = (Status.NEVER_ASSESSED.value, None, DatePrecision.DAY, 0, None)
             theme = rng.choice(THEMES) if rng.random() < 0.9 else ""
-            rec_rows.append((report.pk, number, theme, text, *status, now, now))
             owners = set(rng.choices(owner_ids, owner_weights, k=1 + _weighted(rng, [50, 30, 15, 5])))
+            names = joined(owner_names[owner] for owner in owners)
+            rec_rows.append((report.pk, number, theme, text, *status, names, now, now))
             dimensions = rng.sample(dimension_ids, _weighted(rng, [50, 35, 15])) if dimension_ids else []
             plans.append((report.pk, number, TOPICS[topic], owners, dimensions, history))
     REC_SINK.write(cursor, rec_rows)
