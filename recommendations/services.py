@@ -54,8 +54,12 @@ def progress_update_create(
         author=author,
         source_key=source_key,
     )
-    # superseded_on is ours to set below, never the caller's: no need to check it (3 queries).
-    update.full_clean(exclude=["superseded_on"])
+    # The fields and clean(). superseded_on is ours to set below, never the caller's. The
+    # model's check constraints restate its fields' choices (checked here, in Python) or
+    # cannot fail for a new update (it cannot correct itself), and the database enforces
+    # every one on insert: checking them here again cost a query and a savepoint around it
+    # each, 9 of the 24 statements of a POST.
+    update.full_clean(exclude=["superseded_on"], validate_constraints=False)
     update.save()
     _refresh_status(locked)
     # The audit log (who, what, when) records the update only once it is committed.

@@ -279,7 +279,7 @@ def test_roles_come_from_groups(auditor):
     assert Group.objects.filter(name__in=["Auditor", "Officer", "Admin"]).count() == 3
 
 
-QUERIES_TO_RECORD_AN_UPDATE = 24  # on both databases, with 1 earlier update or 41
+QUERIES_TO_RECORD_AN_UPDATE = 15  # on both databases, with 1 earlier update or 41
 
 
 @pytest.mark.parametrize("history", [1, 40])
