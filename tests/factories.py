@@ -1,10 +1,13 @@
 """Small builders for test data. Progress updates go through the real service."""
 
+import contextlib
 import datetime
 import io
 import itertools
 
 from django.core.management import call_command
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.utils.text import slugify
 
 from recommendations.models import Owner, Recommendation, Status
@@ -12,6 +15,20 @@ from recommendations.services import progress_update_create
 from reports.models import Report
 
 _seq = itertools.count(1)
+
+
+@contextlib.contextmanager
+def at_migration(app: str, migration: str):
+    """The database migrated back to ``app``'s ``migration`` for the block, which gets that
+    state's apps (for its historical models), then forward to the latest again. Needs a
+    transactional test."""
+    executor = MigrationExecutor(connection)
+    executor.migrate([(app, migration)])
+    try:
+        yield executor.loader.project_state([(app, migration)]).apps
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 def make_owner(name: str | None = None, kind: str = Owner.Kind.NATIONAL_GOVERNMENT, **extra) -> Owner:

@@ -8,13 +8,11 @@ import io
 import re
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from recommendations.models import Owner, Recommendation
 from recommendations.services import recommendations_carry_forward
 from reports.models import ReportKind
-from tests.factories import generate_synthetic, make_owner, make_recommendation, make_report
+from tests.factories import at_migration, generate_synthetic, make_owner, make_recommendation, make_report
 from tests.importing import csv_bytes, import_file
 from tests.test_import import good_rows, new_report  # noqa: F401 - a fixture
 
@@ -105,20 +103,16 @@ def test_generated_recommendations_have_their_owners_names(seeded):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_fills_existing_recommendations():
-    executor = MigrationExecutor(connection)
-    executor.migrate([("recommendations", "0007_choice_lists_version")])
-    old = executor.loader.project_state([("recommendations", "0007_choice_lists_version")]).apps
-    OldOwner = old.get_model("recommendations", "Owner")
-    OldRec = old.get_model("recommendations", "Recommendation")
-    report = old.get_model("reports", "Report").objects.create(
-        title="Before", slug="before", published=datetime.date(2015, 1, 1), kind=ReportKind.PERFORMANCE_AUDIT.value
-    )
-    owners = [OldOwner.objects.create(name=name, slug=name.lower(), kind="national_government") for name in "BCA"]
-    both = OldRec.objects.create(report=report, number=1, text="Both.")
-    both.owners.set(owners[:2])
-    nobody = OldRec.objects.create(report=report, number=2, text="Nobody.")
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    with at_migration("recommendations", "0007_choice_lists_version") as old:
+        OldOwner = old.get_model("recommendations", "Owner")
+        OldRec = old.get_model("recommendations", "Recommendation")
+        report = old.get_model("reports", "Report").objects.create(
+            title="Before", slug="before", published=datetime.date(2015, 1, 1), kind=ReportKind.PERFORMANCE_AUDIT.value
+        )
+        owners = [OldOwner.objects.create(name=name, slug=name.lower(), kind="national_government") for name in "BCA"]
+        both = OldRec.objects.create(report=report, number=1, text="Both.")
+        both.owners.set(owners[:2])
+        nobody = OldRec.objects.create(report=report, number=2, text="Nobody.")
     assert Recommendation.objects.get(pk=both.pk).owner_names == "B; C"
     assert Recommendation.objects.get(pk=nobody.pk).owner_names == ""
 

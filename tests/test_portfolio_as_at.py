@@ -5,14 +5,12 @@ order, on the same day, and dated before their report by a coarser precision."""
 import datetime
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.db.models import Count
 
 from recommendations import selectors
 from recommendations.models import Owner, ProgressUpdate, Recommendation, Status
 from reports.models import ReportKind
-from tests.factories import add_update, generate_synthetic, make_owner, make_recommendation, make_report
+from tests.factories import add_update, at_migration, generate_synthetic, make_owner, make_recommendation, make_report
 from tracker.access import EVERYTHING, scope_for
 from tracker.dates import DatePrecision
 
@@ -228,31 +226,27 @@ def test_portfolio_as_at_queries_do_not_grow(auditor_client, django_assert_max_n
 
 @pytest.mark.django_db(transaction=True)
 def test_migration_fills_the_links_for_existing_history():
-    executor = MigrationExecutor(connection)
-    executor.migrate([("recommendations", "0005_stored_search_document")])
-    old = executor.loader.project_state([("recommendations", "0005_stored_search_document")]).apps
-    Report = old.get_model("reports", "Report")
-    Rec = old.get_model("recommendations", "Recommendation")
-    Update = old.get_model("recommendations", "ProgressUpdate")
-    report = Report.objects.create(
-        title="Before", slug="before", published=datetime.date(2015, 1, 1), kind=ReportKind.PERFORMANCE_AUDIT.value
-    )
-    rec = Rec.objects.create(
-        report=report, number=1, text="Do it.", status=2, status_date=datetime.date(2016, 1, 1), update_count=3
-    )
-    never = Rec.objects.create(report=report, number=2, text="Not yet.")
-    stamp = datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)
-    u2 = Update.objects.create(
-        recommendation=rec, assessed_on=datetime.date(2016, 1, 1), rag=1, summary="b", created=stamp
-    )
-    u1 = Update.objects.create(
-        recommendation=rec, assessed_on=datetime.date(2015, 6, 1), rag=3, summary="a", created=stamp
-    )
-    u3 = Update.objects.create(
-        recommendation=rec, assessed_on=datetime.date(2016, 1, 1), rag=2, summary="c", created=stamp
-    )
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    with at_migration("recommendations", "0005_stored_search_document") as old:
+        Report = old.get_model("reports", "Report")
+        Rec = old.get_model("recommendations", "Recommendation")
+        Update = old.get_model("recommendations", "ProgressUpdate")
+        report = Report.objects.create(
+            title="Before", slug="before", published=datetime.date(2015, 1, 1), kind=ReportKind.PERFORMANCE_AUDIT.value
+        )
+        rec = Rec.objects.create(
+            report=report, number=1, text="Do it.", status=2, status_date=datetime.date(2016, 1, 1), update_count=3
+        )
+        never = Rec.objects.create(report=report, number=2, text="Not yet.")
+        stamp = datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)
+        u2 = Update.objects.create(
+            recommendation=rec, assessed_on=datetime.date(2016, 1, 1), rag=1, summary="b", created=stamp
+        )
+        u1 = Update.objects.create(
+            recommendation=rec, assessed_on=datetime.date(2015, 6, 1), rag=3, summary="a", created=stamp
+        )
+        u3 = Update.objects.create(
+            recommendation=rec, assessed_on=datetime.date(2016, 1, 1), rag=2, summary="c", created=stamp
+        )
     superseded = dict(ProgressUpdate.objects.filter(recommendation_id=rec.pk).values_list("pk", "superseded_on"))
     assert superseded == {u1.pk: datetime.date(2016, 1, 1), u2.pk: datetime.date(2016, 1, 1), u3.pk: None}
     assert Recommendation.objects.get(pk=rec.pk).first_assessed_on == datetime.date(2015, 6, 1)
