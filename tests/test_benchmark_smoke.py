@@ -73,7 +73,7 @@ def test_benchmark_runs_and_query_counts_do_not_grow(seeded):
         assert [row.name for row in rows] == [item.name for item in bench.items()]
         for row in rows:
             assert row.p50_ms > 0 and row.queries > 0
-            assert math.isfinite(row.page_floor)
+            assert math.isfinite(row.page_floor) and math.isfinite(row.floor_spread)
             if row.admin_p50_ms is not None:
                 assert math.isfinite(row.page_admin)
         export = next(row for row in rows if row.rows is not None)
