@@ -14,6 +14,7 @@ from recommendations import choice_lists
 from recommendations.models import AuditDimension, Owner, ProgressUpdate, Recommendation, Status
 from recommendations.widgets import FastSelect, FastSelectMultiple
 from reports.models import Report
+from tracker.access import Scope
 
 OwnerLink = Recommendation.owners.through
 DimensionLink = Recommendation.audit_dimensions.through
@@ -86,8 +87,10 @@ class StoredDocument(Expression):
         return f"{table}.{connection.ops.quote_name('search_document')}", []
 
 
-def text_search(queryset, query: str):
-    """Search recommendation text and progress summaries.
+def text_search(queryset, query: str, *, scope: Scope):
+    """Search recommendation text and the progress summaries ``scope`` may see (another
+    organisation's local response is not searched for an officer: its words would give
+    it away).
 
     Web-search syntax on both databases: every word must appear, "quoted phrases"
     as phrases. PostgreSQL: full-text search (English stemming, stop words
@@ -96,6 +99,7 @@ def text_search(queryset, query: str):
     query = query.strip()
     if not query:
         return queryset
+    summaries = scope.summaries(ProgressUpdate.objects.all())
     if connection.vendor == "postgresql":
         from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 
@@ -105,13 +109,11 @@ def text_search(queryset, query: str):
         # Ranking reads the stored document: computing it per match cost 25 µs a match.
         search = SearchQuery(query, search_type="websearch", config="english")
         in_text = Recommendation.objects.annotate(document=StoredDocument()).filter(document=search)
-        in_updates = ProgressUpdate.objects.annotate(document=SearchVector("summary", config="english")).filter(
-            document=search
-        )
+        in_updates = summaries.annotate(document=SearchVector("summary", config="english")).filter(document=search)
         matches = in_text.order_by().values("pk").union(in_updates.order_by().values("recommendation_id"))
         return queryset.filter(pk__in=matches).annotate(rank=SearchRank(StoredDocument(), search))
     for term in _terms(query):
-        in_updates = Exists(ProgressUpdate.objects.filter(recommendation_id=OuterRef("pk"), summary__icontains=term))
+        in_updates = Exists(summaries.filter(recommendation_id=OuterRef("pk"), summary__icontains=term))
         queryset = queryset.filter(Q(text__icontains=term) | Q(theme__icontains=term) | in_updates)
     return queryset
 
@@ -165,6 +167,12 @@ class RecommendationFilter(django_filters.FilterSet):
         model = Recommendation
         fields: list[str] = []
 
+    def __init__(self, data=None, queryset=None, *, scope: Scope, **kwargs):
+        """``scope``: what the viewer may see, which bounds what search matches and the
+        choices offered (an officer is not shown the themes of recommendations they cannot see)."""
+        self.scope = scope
+        super().__init__(data, queryset, **kwargs)
+
     @property
     def form(self):
         """Choices are settled when the form is first built (a view may drop a filter before
@@ -182,6 +190,11 @@ class RecommendationFilter(django_filters.FilterSet):
                 if name in self.filters:  # fetched when first read, then kept for this form
                     built = functools.partial(choice_lists.get, name, choices, token)
                     self.filters[name].extra["choices"] = functools.cache(built)
+            if "theme" in self.filters and not self.scope.everything:
+                # Only the themes of what this viewer may see: the others' would name them.
+                visible = self.scope.recommendations(Recommendation.objects.exclude(theme=""))
+                themes = visible.order_by("theme").values_list("theme", flat=True).distinct()
+                self.filters["theme"].extra["choices"] = functools.cache(lambda: [(t, t) for t in themes])
             if "report" in self.filters:
                 limit = settings.TRACKER_REPORT_CHOICES_MAX
                 reports = choice_lists.get("report", lambda: list(_report_choices()[: limit + 1]), token)
@@ -208,7 +221,7 @@ class RecommendationFilter(django_filters.FilterSet):
         self.filters = dict([*filters[:at], ("report_title", by_title), *filters[at:]])
 
     def filter_q(self, queryset, name, value):
-        return text_search(queryset, value)
+        return text_search(queryset, value, scope=self.scope)
 
     def filter_owner(self, queryset, name, value):
         return addressed_to_owners(queryset, value) if value else queryset

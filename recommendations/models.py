@@ -290,8 +290,9 @@ class ProgressUpdate(models.Model):
         help_text="Stable key of a seeded or imported assessment, so loading it twice adds nothing.",
     )
     created = models.DateTimeField(default=timezone.now, editable=False)
-    # The date assessed of the recommendation's next update, in order of (date assessed,
-    # created, id); empty while this is its latest. An update is in force on day D when
+    # The date assessed of the recommendation's next update in the same stream (national
+    # assessments, or one organisation's local responses), in order of (date assessed,
+    # created, id); empty while this is its stream's latest. An update is in force on day D when
     # assessed_on <= D and (superseded_on is empty or after D): "as at" counts for the
     # whole database are then two index ranges (selectors.status_counts_as_at). Kept by
     # services._refresh_status, the only writer besides the synthetic data generator.
@@ -315,10 +316,21 @@ class ProgressUpdate(models.Model):
         ]
         indexes = [
             models.Index(fields=["recommendation", "assessed_on", "created", "id"], name="update_latest_idx"),
-            # In force on a date: the scan starts from whichever end is shorter (assessed
-            # by then, or superseded after); INCLUDE makes both index-only on PostgreSQL.
-            models.Index(fields=["assessed_on"], include=["superseded_on", "rag"], name="update_in_force_from_idx"),
-            models.Index(fields=["superseded_on"], include=["assessed_on", "rag"], name="update_in_force_until_idx"),
+            # National assessments in force on a date: the scan starts from whichever end is
+            # shorter (assessed by then, or superseded after); INCLUDE makes both index-only on
+            # PostgreSQL. Partial: local responses never count towards anyone else's status.
+            models.Index(
+                fields=["assessed_on"],
+                include=["superseded_on", "rag"],
+                condition=models.Q(concerns__isnull=True),
+                name="update_in_force_from_idx",
+            ),
+            models.Index(
+                fields=["superseded_on"],
+                include=["assessed_on", "rag"],
+                condition=models.Q(concerns__isnull=True),
+                name="update_in_force_until_idx",
+            ),
         ]
 
     def __str__(self) -> str:

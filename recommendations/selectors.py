@@ -9,18 +9,24 @@ import bisect
 import calendar
 import datetime
 from dataclasses import dataclass, field
-from itertools import pairwise
 from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
 
 from recommendations.filters import addressed_to_owners
 from recommendations.models import Owner, ProgressUpdate, Recommendation, Status
 from tracker.access import Scope
 from tracker.dates import DatePrecision, format_partial_date
+
+
+def national_updates() -> QuerySet[ProgressUpdate]:
+    """Assessments that concern no single organisation: the only ones that set a
+    recommendation's own status, trend and movement. Every reader of status history
+    starts here, so a local response can never become everyone's status (#17)."""
+    return ProgressUpdate.objects.filter(concerns__isnull=True)
+
 
 # The table's default order: newest report first, then the report's own order.
 DEFAULT_ORDER = ("-report__published", "report__title", "number")
@@ -57,6 +63,16 @@ def recommendations_for_owner(owner: Owner, *, scope: Scope) -> QuerySet[Recomme
     return addressed_to_owners(recommendations_for_table(scope=scope), [owner.slug])
 
 
+def may_see_publication(report, *, scope: Scope) -> bool:
+    """A local response belongs to its organisation: its page is open to auditors, admins and
+    the officers it concerns (an update of it concerns their organisation, or a recommendation
+    of it is addressed to them), and to no other officer. 0 queries, or 1-2 for a local response."""
+    if scope.everything or report.kind != report.Kind.LOCAL_RESPONSE:
+        return True
+    theirs = scope.summaries(ProgressUpdate.objects.filter(published_in=report, concerns__isnull=False))
+    return theirs.exists() or scope.recommendations(Recommendation.objects.for_report(report)).exists()
+
+
 def recommendation(pk: int, *, scope: Scope) -> Recommendation:
     """One recommendation with its report, nothing more (recording an update needs no more). 1 query."""
     return scope.recommendations(Recommendation.objects.select_related("report")).get(pk=pk)
@@ -80,12 +96,26 @@ def recommendation_detail(pk: int, *, scope: Scope) -> Recommendation:
         )
         .get(pk=pk)
     )
-    history = list(rec.updates.all())
-    for newer, older in pairwise([*history, None]):
-        newer.previous_rag = older.rag if older else None
+    # Each voice's history runs on its own: a local response is compared with the same
+    # organisation's previous one, a national assessment with the previous national one.
+    previous: dict = {}
+    for update in reversed(rec.updates.all()):
+        update.previous_rag = previous.get(update.concerns_id)
+        previous[update.concerns_id] = update.rag
+    rec.local_responses = local_responses_of(rec.updates.all())
     rec.earlier = _chain(rec, "carries_forward", scope)
     rec.later = _chain(rec, "carried_forward_by", scope)
     return rec
+
+
+def local_responses_of(history) -> list[ProgressUpdate]:
+    """The latest local response per organisation, by organisation name, from a history
+    already filtered to what the viewer may see (newest first)."""
+    latest: dict[int, ProgressUpdate] = {}
+    for update in history:
+        if update.concerns_id is not None and update.concerns_id not in latest:
+            latest[update.concerns_id] = update
+    return sorted(latest.values(), key=lambda update: update.concerns.name)
 
 
 def _chain(rec: Recommendation, relation: str, scope: Scope, limit: int = 10) -> list[Recommendation]:
@@ -150,15 +180,15 @@ def visible_status_summary(*, scope: Scope) -> list[dict]:
 
 def status_counts_as_at(as_at: datetime.date, *, scope: Scope, report_ids=None) -> dict[int | None, dict[int, int]]:
     """{report id: {status: count}} as at ``as_at``, for the given reports, or for every
-    report together under the key None. Everything in view (auditors, admins), 3 queries:
-    the updates in force on the day, by their superseded_on, and the recommendations not
-    yet assessed, by their first_assessed_on, all read from indexes: 30-100 ms over a
-    million updates, where reading every history to its latest by then took 50-160 ms
-    (BENCHMARKS.md). Officers, who may not see every update (another organisation's local
-    response), count from the updates they see, each recommendation's latest by then: 2
-    queries."""
+    report together under the key None. 3 queries: the national assessments in force on
+    the day, by their superseded_on, and the recommendations not yet assessed, by their
+    first_assessed_on, all read from indexes: 30-100 ms over a million updates, where
+    reading every history to its latest by then took 50-160 ms (BENCHMARKS.md). A local
+    response sets no one's status but its organisation's, so it is never counted here."""
     recs = scope.recommendations(Recommendation.objects.all())
-    updates = scope.updates(ProgressUpdate.objects.filter(assessed_on__lte=as_at))
+    updates = national_updates().filter(assessed_on__lte=as_at)
+    if not scope.everything:
+        updates = updates.filter(recommendation__in=recs.values("pk"))
     if report_ids is not None:
         report_ids = list(report_ids)
         recs = recs.filter(report_id__in=report_ids)
@@ -170,32 +200,18 @@ def status_counts_as_at(as_at: datetime.date, *, scope: Scope, report_ids=None) 
         bucket = counts.setdefault(key, {})
         bucket[status] = bucket.get(status, 0) + n
 
-    if scope.everything:
-        # Two queries, each an index range planned alone: "assessed by then and (current
-        # or superseded after)" as one OR, the planner took for a third of the table and
-        # read all of it (180 ms); as a UNION, it read all of it for the second half. COUNT(*),
-        # not of the id, lets both read the index alone.
-        fields = ["recommendation__report_id", "rag"] if group else ["rag"]
-        for half in (updates.filter(superseded_on__isnull=True), updates.filter(superseded_on__gt=as_at)):
-            for *key, rag, n in half.order_by().values_list(*fields).annotate(n=Count("*")):
-                add(key[0] if group else None, rag, n)
-        published = recs.filter(report__published__lte=as_at)
-        not_yet = [published.filter(first_assessed_on__isnull=True), published.filter(first_assessed_on__gt=as_at)]
-    else:
-        latest = updates.annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=F("recommendation_id"),
-                order_by=[F("assessed_on").desc(), F("created").desc(), F("id").desc()],
-            )
-        ).filter(rank=1)
-        for report_id, rag in latest.values_list("recommendation__report_id", "rag"):
-            add(report_id if group else None, rag, 1)
-        not_yet = [
-            recs.filter(report__published__lte=as_at).exclude(Exists(updates.filter(recommendation_id=OuterRef("pk"))))
-        ]
+    # Two queries, each an index range planned alone: "assessed by then and (current
+    # or superseded after)" as one OR, the planner took for a third of the table and
+    # read all of it (180 ms); as a UNION, it read all of it for the second half. COUNT(*),
+    # not of the id, lets both read the index alone.
+    fields = ["recommendation__report_id", "rag"] if group else ["rag"]
+    for half in (updates.filter(superseded_on__isnull=True), updates.filter(superseded_on__gt=as_at)):
+        for *key, rag, n in half.order_by().values_list(*fields).annotate(n=Count("*")):
+            add(key[0] if group else None, rag, n)
+    published = recs.filter(report__published__lte=as_at)
+    not_yet = [published.filter(first_assessed_on__isnull=True), published.filter(first_assessed_on__gt=as_at)]
     not_yet = [part.order_by().values_list("report_id").annotate(n=Count("*")) for part in not_yet]
-    for report_id, n in not_yet[0].union(*not_yet[1:], all=True) if len(not_yet) > 1 else not_yet[0]:
+    for report_id, n in not_yet[0].union(not_yet[1], all=True):
         add(report_id if group else None, Status.NEVER_ASSESSED.value, n)
     return counts
 
@@ -346,7 +362,7 @@ def report_dashboard(report, *, scope: Scope, as_at: datetime.date | None = None
     recs = list(recommendations_for_report(report, scope=scope))
     owners = owners_of([rec.pk for rec in recs])
     history = _History(
-        scope.updates(ProgressUpdate.objects.filter(recommendation__report=report))
+        scope.updates(national_updates().filter(recommendation__report=report))
         .order_by("assessed_on", "created", "id")
         .values_list("recommendation_id", "assessed_on", "assessed_precision", "rag")
     )
@@ -464,7 +480,7 @@ def report_appendix(report, *, scope: Scope) -> list[dict]:
     the published appendix groups closely related recommendations. 2 queries."""
     recs = list(scope.recommendations(Recommendation.objects.for_report(report)).order_by("number"))
     latest: dict[int, list[ProgressUpdate]] = {}
-    updates = scope.updates(ProgressUpdate.objects.filter(recommendation__report=report)).select_related("published_in")
+    updates = scope.updates(national_updates().filter(recommendation__report=report)).select_related("published_in")
     for update in updates.order_by("recommendation_id", "-assessed_on", "created", "id"):
         bucket = latest.setdefault(update.recommendation_id, [])
         if not bucket or bucket[0].assessed_on == update.assessed_on:

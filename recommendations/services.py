@@ -34,6 +34,9 @@ def progress_update_create(
 ) -> ProgressUpdate:
     """Record an assessment and refresh the recommendation's current status.
 
+    ``concerns`` names the one organisation a local response is about; such an update
+    never sets the recommendation's own status (see _refresh_status).
+
     The recommendation row is locked first (SELECT ... FOR UPDATE on
     PostgreSQL), so concurrent updates to one recommendation serialise and the
     current status always ends as the latest by (date assessed, created, id),
@@ -82,39 +85,54 @@ def progress_update_create(
 
 
 def _successors(history: list[tuple]) -> list:
-    """Each update's successor's date assessed (the second item), None for the last."""
-    return [row[1] for row in history[1:]] + [None] if history else []
+    """Each update's successor's date assessed in its own stream (the national assessments,
+    or one organisation's local responses), None for the last of its stream. Rows are
+    (id, assessed_on, precision, rag, superseded_on, concerns_id) in order."""
+    following: list = [None] * len(history)
+    last_in_stream: dict = {}
+    for index in range(len(history) - 1, -1, -1):
+        stream = history[index][5]
+        following[index] = last_in_stream.get(stream)
+        last_in_stream[stream] = history[index][1]
+    return following
 
 
 def _refresh_status(recommendation: Recommendation) -> None:
     """Derive the current status, and each update's superseded_on, from the history; the
     caller holds the row lock. 2 or 3 queries however long the history: its dates and
     ratings in order, the updates whose successor changed (usually the previous latest
-    alone; more when an update is back-dated), and the recommendation."""
+    alone; more when an update is back-dated), and the recommendation.
+
+    The recommendation's own status, date, first assessment and update count come from the
+    national assessments alone (those that concern no single organisation): a local
+    response concerning one organisation is that organisation's, never everyone's (#17).
+    superseded_on chains each stream separately, so "as at" counts read national
+    assessments in force without meeting a local response."""
     history = list(
         ProgressUpdate.objects.filter(recommendation=recommendation)
         .order_by("assessed_on", "created", "id")
-        .values_list("id", "assessed_on", "assessed_precision", "rag", "superseded_on")
+        .values_list("id", "assessed_on", "assessed_precision", "rag", "superseded_on", "concerns_id")
     )
     changed = [
-        ProgressUpdate(id=pk, superseded_on=following)
-        for (pk, _, _, _, superseded_on), following in zip(history, _successors(history), strict=True)
-        if superseded_on != following
+        ProgressUpdate(id=row[0], superseded_on=following)
+        for row, following in zip(history, _successors(history), strict=True)
+        if row[4] != following
     ]
     if changed:
         ProgressUpdate.objects.bulk_update(changed, ["superseded_on"])
-    if history:
-        _, assessed_on, precision, rag, _ = history[-1]
+    national = [row for row in history if row[5] is None]
+    if national:
+        _, assessed_on, precision, rag, _, _ = national[-1]
         recommendation.status = rag
         recommendation.status_date = assessed_on
         recommendation.status_date_precision = precision
-        recommendation.first_assessed_on = history[0][1]
+        recommendation.first_assessed_on = national[0][1]
     else:
         recommendation.status = Status.NEVER_ASSESSED
         recommendation.status_date = None
         recommendation.status_date_precision = DatePrecision.DAY
         recommendation.first_assessed_on = None
-    recommendation.update_count = len(history)
+    recommendation.update_count = len(national)
     Recommendation.objects.filter(pk=recommendation.pk).update(
         status=recommendation.status,
         status_date=recommendation.status_date,
@@ -122,6 +140,14 @@ def _refresh_status(recommendation: Recommendation) -> None:
         first_assessed_on=recommendation.first_assessed_on,
         update_count=recommendation.update_count,
     )
+
+
+def recommendation_status_refresh(*, recommendation: Recommendation) -> None:
+    """Derive a recommendation's status again from its history (a data migration's or an
+    operator's repair), under its row lock."""
+    with transaction.atomic():
+        locked = Recommendation.objects.select_for_update().get(pk=recommendation.pk)
+        _refresh_status(locked)
 
 
 @transaction.atomic

@@ -67,8 +67,9 @@ def _table_context(request, table) -> dict:
 def recommendation_list(request):
     """The filterable, sortable, exportable table. Bounded queries: session, user,
     roles, 4 for the filter form's choices, count, page, owners of the page's rows."""
-    base = selectors.recommendations_for_table(scope=scope_for(request.user))
-    filterset = RecommendationFilter(request.GET, queryset=base)
+    scope = scope_for(request.user)
+    base = selectors.recommendations_for_table(scope=scope)
+    filterset = RecommendationFilter(request.GET, queryset=base, scope=scope)
     table, export = table_page(request, base, export_stem="recommendations", filterset=filterset)
     if export:
         return export

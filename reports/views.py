@@ -82,10 +82,15 @@ def portfolio(request):
     )
 
 
-def _get_report(slug) -> Report:
-    return get_object_or_404(
+def _get_report_for_user(request, slug) -> Report:
+    """The publication if this user may see it (another organisation's local response is
+    not theirs to open), else 404."""
+    report = get_object_or_404(
         Report.objects.select_related("follows_up").prefetch_related("publishers", "followed_up_by"), slug=slug
     )
+    if not selectors.may_see_publication(report, scope=scope_for(request.user)):
+        raise Http404("No such publication.")
+    return report
 
 
 @require_safe
@@ -94,7 +99,7 @@ def report_detail(request, slug):
     recommendations in the shared table (same filters and exports). Bounded
     queries: the report (3), its history and recommendations (4), latest
     updates (1), and the table's (about 7)."""
-    report = _get_report(slug)
+    report = _get_report_for_user(request, slug)
     scope = scope_for(request.user)
     form = DashboardForm(request.GET or None)
     as_at, stale_months = None, None
@@ -105,7 +110,7 @@ def report_detail(request, slug):
     )
 
     filterset = RecommendationFilter(
-        request.GET, queryset=selectors.recommendations_for_table(scope=scope).for_report(report)
+        request.GET, queryset=selectors.recommendations_for_table(scope=scope).for_report(report), scope=scope
     )
     del filterset.filters["report"]
     table, export = table_page(request, filterset.queryset, export_stem=report.slug, filterset=filterset)
@@ -129,6 +134,6 @@ def report_detail(request, slug):
 @require_safe
 def report_appendix(request, slug):
     """A printable "progress on implementing recommendations" appendix. 5 queries."""
-    report = _get_report(slug)
+    report = _get_report_for_user(request, slug)
     rows = selectors.report_appendix(report, scope=scope_for(request.user))
     return render(request, "reports/appendix.html", {"report": report, "rows": rows})

@@ -3,7 +3,6 @@
 import csv
 import datetime
 import io
-import re
 
 import pytest
 
@@ -47,8 +46,9 @@ def test_2016_current_distribution_matches_the_impact_report(seeded):
     ("as_at", "expected"),
     [
         (datetime.date(2016, 5, 1), {Status.NEVER_ASSESSED: 13}),
-        (datetime.date(2016, 6, 13), {Status.NOT_RATED: 3, Status.NEVER_ASSESSED: 10}),  # Inverclyde's response
-        (datetime.date(2018, 6, 30), {Status.NOT_RATED: 3, Status.NEVER_ASSESSED: 10}),
+        # Inverclyde Alliance's board paper of 13 June 2016 is its local response: no one's status.
+        (datetime.date(2016, 6, 13), {Status.NEVER_ASSESSED: 13}),
+        (datetime.date(2018, 6, 30), {Status.NEVER_ASSESSED: 13}),
         (datetime.date(2018, 7, 31), {Status.RED: 2, Status.AMBER: 3, Status.GREEN: 5, Status.NOT_RATED: 3}),
     ],
 )
@@ -58,12 +58,12 @@ def test_2016_as_at_dates(seeded, as_at, expected):
 
 def test_2016_movement_trend_and_breakdowns(seeded):
     d = dashboard()
-    assert (d.movement.before_label, d.movement.after_label) == ("13 June 2016", "July 2018")
-    assert (d.movement.up, d.movement.down, d.movement.same, d.movement.newly_rated) == (0, 0, 3, 10)
-    assert [point["label"] for point in d.trend] == ["Published 3 March 2016", "13 June 2016", "July 2018"]
+    # One national assessment date (the 2018 impact report): Inverclyde's local response of
+    # 13 June 2016 is neither a trend point nor one end of a movement.
+    assert d.movement is None
+    assert [point["label"] for point in d.trend] == ["Published 3 March 2016", "July 2018"]
     assert [counts(point["summary"]) for point in d.trend] == [
         {Status.NEVER_ASSESSED: 13},
-        {Status.NOT_RATED: 3, Status.NEVER_ASSESSED: 10},
         {Status.RED: 2, Status.AMBER: 3, Status.GREEN: 5, Status.NOT_RATED: 3},
     ]
     by_owner = {row["group"].name: (row["total"], counts(row["summary"])) for row in d.by_owner}
@@ -78,15 +78,16 @@ def test_stale_recommendations_follow_the_period_and_the_date(seeded):
     assert len(dashboard().stale) == 13  # nothing assessed since July 2018
     assert dashboard(as_at=datetime.date(2018, 8, 1)).stale == []
     stale = dashboard(as_at=datetime.date(2018, 6, 30), stale_months=12).stale
-    assert len(stale) == 13  # 10 never assessed, 3 last assessed June 2016
+    assert len(stale) == 13  # none assessed nationally by then
 
 
 def test_dashboard_page_shows_the_numbers(auditor_client, seeded):
     page = auditor_client.get(f"/reports/{R2016}/").content.decode()
     assert "Current status" in page
     assert "Red 2 (15%), Amber 3 (23%), Green 5 (38%), Not rated 3 (23%)" in page  # the chart's accessible name
-    assert "Between 13 June 2016 and July 2018" in page
-    assert re.search(r"Rated for the first time</dt>\s*<dd[^>]*>10<", page)
+    assert "Fewer than two assessment dates: nothing to compare yet." in page
+    movement_and_trend = page.split('id="movement"')[1].split('id="by-organisation"')[0]
+    assert "13 June 2016" not in movement_and_trend and "July 2018" in movement_and_trend
     assert "Printable progress appendix" in page
     # The shared table with its exports, limited to this report.
     assert "13 recommendations</h2>" in page
@@ -97,7 +98,7 @@ def test_dashboard_page_as_at_a_date(auditor_client, seeded):
     page = auditor_client.get(f"/reports/{R2016}/", {"as_at": "2016-07-01"}).content.decode()
     assert "as it stood on <strong>1 July 2016</strong>" in page
     assert "Status as at 1 July 2016" in page
-    assert "Not rated 3 (23%), Never assessed 10 (77%)" in page
+    assert "Never assessed 13 (100%)" in page
 
 
 def test_dashboard_rejects_a_malformed_date(auditor_client, seeded):

@@ -21,10 +21,11 @@ NEVER = Status.NEVER_ASSESSED.value
 
 def expected_counts(as_at, *, recs=None, updates=None, by_report=False) -> dict:
     """Each recommendation counts from its report's publication or its first assessment,
-    whichever is earlier, with its latest assessment dated on or before ``as_at``
-    (by date assessed, created, id): computed row by row in Python."""
+    whichever is earlier, with its latest national assessment (a local response sets no
+    one's status) dated on or before ``as_at`` (by date assessed, created, id): computed
+    row by row in Python."""
     recs = Recommendation.objects.all() if recs is None else recs
-    updates = ProgressUpdate.objects.all() if updates is None else updates
+    updates = ProgressUpdate.objects.filter(concerns__isnull=True) if updates is None else updates
     latest = {}
     for rec_id, rag in (
         updates.filter(assessed_on__lte=as_at)
@@ -43,17 +44,19 @@ def expected_counts(as_at, *, recs=None, updates=None, by_report=False) -> dict:
 
 
 def assert_history_links_consistent():
-    """superseded_on is the next update's date assessed; first_assessed_on the first's."""
+    """superseded_on is the next update's date assessed in the same stream (national, or one
+    organisation's local responses); first_assessed_on the first national assessment's."""
     following, first = {}, {}
     previous = {}
-    for pk, rec_id, assessed_on in ProgressUpdate.objects.order_by(
+    for pk, rec_id, concerns_id, assessed_on in ProgressUpdate.objects.order_by(
         "recommendation_id", "assessed_on", "created", "id"
-    ).values_list("pk", "recommendation_id", "assessed_on"):
-        if rec_id in previous:
-            following[previous[rec_id]] = assessed_on
-        else:
+    ).values_list("pk", "recommendation_id", "concerns_id", "assessed_on"):
+        stream = (rec_id, concerns_id)
+        if stream in previous:
+            following[previous[stream]] = assessed_on
+        elif concerns_id is None:
             first[rec_id] = assessed_on
-        previous[rec_id] = pk
+        previous[stream] = pk
     stored = dict(ProgressUpdate.objects.values_list("pk", "superseded_on"))
     assert stored == {pk: following.get(pk) for pk in stored}
     assert dict(Recommendation.objects.values_list("pk", "first_assessed_on")) == {
@@ -147,26 +150,31 @@ def test_recording_updates_keeps_the_links(tangled):
 
 
 def test_officers_count_only_what_they_may_see(seeded, org_a, officer_a):
-    """An officer of a CPP sees the recommendations addressed to it (or to all CPPs) and
-    never another organisation's local response; their counts come from what they see."""
+    """An officer of a CPP sees the recommendations addressed to it (or to all CPPs); their
+    counts come from national assessments only: another organisation's local response is
+    never theirs to see, and their own is their organisation's, not the national status."""
     other = Owner.objects.filter(kind=Owner.Kind.CPP, all_cpps=False).exclude(pk=org_a.pk).first()
     everyone = Owner.objects.get(all_cpps=True)
     report = make_report(published=datetime.date(2019, 1, 1))
     shared = make_recommendation(report, owners=[everyone])
     add_update(shared, rag=Status.AMBER, on=datetime.date(2019, 6, 1))
     add_update(shared, rag=Status.RED, on=datetime.date(2019, 9, 1), concerns=other)  # not org_a's to see
+    add_update(shared, rag=Status.GREEN, on=datetime.date(2019, 9, 2), concerns=org_a)  # org_a's own
     scope = scope_for(officer_a)
     assert not scope.everything
     visible = scope.recommendations(Recommendation.objects.all())
+    national = ProgressUpdate.objects.filter(concerns__isnull=True)
     for as_at in (datetime.date(2016, 7, 1), datetime.date(2019, 7, 1), datetime.date(2019, 10, 1)):
         got = selectors.status_counts_as_at(as_at, scope=scope)
-        assert got == expected_counts(as_at, recs=visible, updates=scope.updates(ProgressUpdate.objects.all()))
+        assert got == expected_counts(as_at, recs=visible, updates=national)
     after = selectors.status_counts_as_at(datetime.date(2019, 10, 1), scope=scope)[None]
     before = selectors.status_counts_as_at(datetime.date(2019, 7, 1), scope=scope)[None]
-    assert after.get(Status.RED, 0) == before.get(Status.RED, 0)  # the other CPP's Red stays unseen
-    # The auditor, who sees everything, sees the Red.
+    assert after == before  # neither local response moves the national counts
+    assert after.get(Status.AMBER, 0) >= 1 and Status.RED not in after
+    # The auditor counts national status too: the Red is the other CPP's, not everyone's.
     auditor = selectors.status_counts_as_at(datetime.date(2019, 10, 1), scope=EVERYTHING)[None]
     assert auditor == expected_counts(datetime.date(2019, 10, 1))[None]
+    assert auditor == selectors.status_counts_as_at(datetime.date(2019, 7, 1), scope=EVERYTHING)[None]
 
 
 # --- The page ----------------------------------------------------------------------------

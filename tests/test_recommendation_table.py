@@ -18,7 +18,7 @@ from recommendations.filters import RecommendationFilter
 from recommendations.models import Owner, Recommendation, Status
 from recommendations.views import table_page
 from tests.factories import add_update, make_owner, make_recommendation, make_report
-from tracker.access import scope_for
+from tracker.access import EVERYTHING, scope_for
 
 pytestmark = pytest.mark.django_db
 
@@ -252,7 +252,7 @@ def test_csv_built_by_the_database_equals_the_csv_module(auditor_client, auditor
         writer = csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC)
         writer.writerow(HEADERS)
         base = selectors.recommendations_for_table(scope=scope_for(auditor))
-        filterset = RecommendationFilter(QueryDict(urlencode(query)), queryset=base)
+        filterset = RecommendationFilter(QueryDict(urlencode(query)), queryset=base, scope=EVERYTHING)
         table, _ = table_page(RequestFactory().get(URL, query), base, export_stem="x", filterset=filterset)
         for row in export_rows(table.data.data):
             writer.writerow([neutralise(v) if i in TEXT_COLUMNS else v for i, v in enumerate(row)])

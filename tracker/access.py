@@ -52,9 +52,16 @@ class Scope:
         if self.everything:
             return queryset
         visible = self.recommendations(Recommendation.objects.all()).values("pk")
-        return queryset.filter(
-            Q(recommendation__in=visible) & (Q(concerns__isnull=True) | Q(concerns__in=self.organisation_ids))
-        )
+        return self.summaries(queryset.filter(recommendation__in=visible))
+
+
+    def summaries(self, queryset: QuerySet) -> QuerySet:
+        """Updates whose words this user may search: every update for auditors and admins;
+        for anyone else, national assessments and their own organisations' local responses
+        (the recommendations are bounded by the search's own queryset)."""
+        if self.everything:
+            return queryset
+        return queryset.filter(Q(concerns__isnull=True) | Q(concerns__in=self.organisation_ids))
 
 
 EVERYTHING = Scope(everything=True)
