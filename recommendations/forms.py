@@ -4,6 +4,7 @@ from django.utils import timezone
 from recommendations.models import RATINGS, ProgressUpdate, Recommendation, parse_evidence
 from recommendations.widgets import FastSelect
 from reports.models import Report
+from tracker import richtext
 from tracker.dates import period_start
 
 
@@ -95,6 +96,12 @@ class ProgressUpdateForm(forms.Form):
         value = self.cleaned_data["summary"].strip()
         if not value:
             raise forms.ValidationError("Summarise the progress found.")
+        # What is stored is the sanitised summary (RichTextField): markup alone, or markup that
+        # is all removed (a script, a comment), would leave nothing to say what was found.
+        if not richtext.plain(richtext.sanitise(value)).strip():
+            raise forms.ValidationError(
+                "Say what the assessment found: the summary has formatting or code but no text."
+            )
         return value
 
     def clean_evidence(self):

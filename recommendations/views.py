@@ -4,16 +4,17 @@ officers see only what is addressed to their organisations; only auditors write.
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import EmptyPage, PageNotAnInteger
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from recommendations import selectors
 from recommendations.exports import FORMATS, export_response
 from recommendations.filters import RecommendationFilter
 from recommendations.forms import ProgressUpdateForm
-from recommendations.models import Owner, Recommendation, Status
+from recommendations.models import Owner, ProgressUpdate, Recommendation, Status
 from recommendations.services import progress_update_create
 from recommendations.tables import RecommendationTable
 from tracker.access import can_record_updates, organisation_scope, scope_for
@@ -105,15 +106,27 @@ def _detail_context(request, recommendation, form=None, newer=None) -> dict:
     return {"recommendation": recommendation, "form": form, "newer_updates": newer or []}
 
 
-@require_safe
+@require_http_methods(["GET", "HEAD", "POST"])
 def detail(request, pk):
-    """A recommendation, its related chain and its history; the update form for auditors."""
+    """A recommendation, its related chain and its history; the update form for auditors,
+    which posts back here, so that a page shown again (errors, a newer update) keeps this
+    page's address."""
+    if request.method == "POST":
+        return _record_update(request, pk)
     recommendation = _get_recommendation_for_user(request, pk)
     return render(request, "recommendations/detail.html", _detail_context(request, recommendation))
 
 
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def add_update(request, pk):
+    """The update form's former address: still records a post (old pages, bookmarks);
+    a GET (the address left in the bar) goes to the recommendation."""
+    if request.method == "POST":
+        return _record_update(request, pk)
+    return redirect("recommendations:detail", pk=pk)
+
+
+def _record_update(request, pk):
     """Record a progress update (auditors only). If another update was recorded since
     the form was opened, nothing is saved until the auditor confirms."""
     if not can_record_updates(request.user):
@@ -128,22 +141,39 @@ def add_update(request, pk):
         )
 
     data = form.cleaned_data
-    seen = data["seen_latest"] or 0
-    if not data["confirm"] and scope_for(request.user).updates(recommendation.updates.filter(pk__gt=seen)).exists():
+    before = Status(recommendation.status).label
+    update = _create_unless_stale(request, recommendation, data)
+    if update is None:
+        # Shown again with seen_latest as the auditor sent it: until they tick the box, the
+        # updates they have not seen stay unseen, and posting again is warned again.
+        seen = data["seen_latest"] or 0
         recommendation = _get_recommendation_for_user(request, pk)
-        history = list(recommendation.updates.all())
-        newer = [u for u in history if u.pk > seen]
-        form = ProgressUpdateForm(
-            {**request.POST.dict(), "seen_latest": max(u.pk for u in history)}, recommendation=recommendation
-        )
-        form.is_valid()
+        newer = [u for u in recommendation.updates.all() if u.pk > seen]
         form.stale = True
         return render(
             request, "recommendations/detail.html", _detail_context(request, recommendation, form, newer), status=409
         )
+    after = Status(recommendation.status).label
+    change = f"{before} → {after}" if before != after else f"still {after}"
+    messages.success(
+        request, f"Progress update recorded ({update.rag_label}, {update.assessed_display}). Current status: {change}."
+    )
+    return redirect(recommendation)
 
-    before = Status(recommendation.status).label
-    update = progress_update_create(
+
+@transaction.atomic
+def _create_unless_stale(request, recommendation, data) -> ProgressUpdate | None:
+    """The new update, or None when the auditor has not confirmed and an update they may see
+    was recorded after the one their form was opened on (``seen_latest``). The check runs
+    under the recommendation's row lock, in the transaction that writes, so of two forms
+    opened on the same history only the first to be posted is saved unconfirmed."""
+    # order_by(): no join to the report for the default ordering, so only this row is locked.
+    list(Recommendation.objects.select_for_update().filter(pk=recommendation.pk).order_by().values_list("pk"))
+    seen = data["seen_latest"] or 0
+    newer = ProgressUpdate.objects.filter(recommendation=recommendation, pk__gt=seen)
+    if not data["confirm"] and scope_for(request.user).updates(newer).exists():
+        return None
+    return progress_update_create(
         recommendation=recommendation,
         rag=data["rag"],
         summary=data["summary"],
@@ -153,12 +183,6 @@ def add_update(request, pk):
         corrects=data["corrects"],
         author=request.user,
     )
-    after = Status(recommendation.status).label
-    change = f"{before} → {after}" if before != after else f"still {after}"
-    messages.success(
-        request, f"Progress update recorded ({update.rag_label}, {update.assessed_display}). Current status: {change}."
-    )
-    return redirect(recommendation)
 
 
 @require_safe

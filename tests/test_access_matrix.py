@@ -59,19 +59,30 @@ MATRIX = {
     "recommendations:owners": (dict, READ_ONLY),
     "recommendations:owner": (lambda: {"slug": "cosla"}, READ_ONLY),
     "recommendations:mine": (dict, READ_ONLY),
+    # The update form posts to the recommendation's own page: only auditors record updates
+    # (an officer is refused before the recommendation is looked up, so 403 reveals nothing).
     "recommendations:detail": (
         lambda: {"pk": _sg_only().pk},
-        {**READ_ONLY, "officer_a": (NOT_FOUND, NOT_ALLOWED)},  # not addressed to Inverclyde
+        {
+            "anonymous": (LOGIN, LOGIN),
+            "no_role": (FORBIDDEN, FORBIDDEN),
+            "officer_a": (NOT_FOUND, FORBIDDEN),  # not addressed to Inverclyde
+            "officer_b": (OK, FORBIDDEN),
+            "auditor": (OK, BAD),  # reaches the form; an empty post is invalid
+            "admin_user": (OK, FORBIDDEN),  # admins load reports; auditors assess
+        },
     ),
+    # The form's former address: a post is still recorded (old pages, bookmarks); a GET goes
+    # to the recommendation.
     "recommendations:add_update": (
         lambda: {"pk": _sg_only().pk},
         {
             "anonymous": (LOGIN, LOGIN),
             "no_role": (FORBIDDEN, FORBIDDEN),
-            "officer_a": (NOT_ALLOWED, FORBIDDEN),
-            "officer_b": (NOT_ALLOWED, FORBIDDEN),
-            "auditor": (NOT_ALLOWED, BAD),  # reaches the form; an empty post is invalid
-            "admin_user": (NOT_ALLOWED, FORBIDDEN),  # admins load reports; auditors assess
+            "officer_a": (REDIRECT, FORBIDDEN),
+            "officer_b": (REDIRECT, FORBIDDEN),
+            "auditor": (REDIRECT, BAD),
+            "admin_user": (REDIRECT, FORBIDDEN),
         },
     ),
     "admin:index": (

@@ -1,6 +1,7 @@
 """The auditor's RAG update and the officer's limited view, in a real browser, as the demo users."""
 
 import csv
+import datetime
 import io
 import re
 
@@ -8,8 +9,9 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from recommendations.models import Recommendation
+from recommendations.models import Recommendation, Status
 from tests.browser.conftest import assert_accessible
+from tests.factories import add_update
 from tracker.management.commands.demo_users import DEMO_PASSWORD
 
 R2016 = "/reports/community-planning-update-2016/"
@@ -152,3 +154,44 @@ def test_inverclyde_officer_sees_only_their_recommendations(page, visit, demo_us
     assert len(rows) - 1 == expected.count()
     assert all("Community Planning Partnerships" in r[4] or "Inverclyde Alliance" in r[4] for r in rows[1:])
     assert not any(r[4] == "Scottish Government" for r in rows[1:])
+
+
+def test_a_stale_form_is_warned_at_the_top_of_the_page_until_the_auditor_confirms(page, visit, demo_users):
+    _sign_in(page, "auditor")
+    rec = Recommendation.objects.get(report__slug="community-planning-update-2016", number=8)
+    visit(page, rec.get_absolute_url(), name="form-opened")
+    # A colleague records an update while this auditor fills the form in.
+    newer = add_update(rec, rag=Status.RED, summary="A colleague's newer assessment.", on=datetime.date(2019, 1, 1))
+    count = rec.updates.count()
+
+    page.locator("label", has_text=re.compile(r"^Green$")).click()
+    page.get_by_label("Summary of progress").fill("Milestones published and agreed with partners.")
+    page.get_by_role("button", name="Record update").click()
+
+    warning = page.locator("#stale-warning")
+    expect(warning).to_contain_text("Your update has not been saved")
+    expect(warning).to_be_focused()
+    assert page.url.endswith(rec.get_absolute_url())  # the address left in the bar is the recommendation's
+    # At the top of the main content: first in it, and in the first screenful of the page.
+    first = page.evaluate("document.querySelector('.ds_layout__content').firstElementChild.id")
+    assert first == "stale-warning"
+    assert page.evaluate("document.querySelector('#stale-warning').getBoundingClientRect().top + window.scrollY") < (
+        page.viewport_size["height"] / 2
+    )
+    expect(warning.get_by_role("link", name=re.compile(r"1 January 2019: Red"))).to_have_attribute(
+        "href", f"#update-{newer.pk}"
+    )
+    visit.screenshot(page, "stale-warning")
+    assert_accessible(page, "stale-form warning")
+    assert rec.updates.count() == count
+
+    # Pressing the button again without ticking the box saves nothing.
+    page.get_by_role("button", name="Record update").click()
+    expect(page.locator("#stale-warning")).to_be_focused()
+    assert rec.updates.count() == count
+
+    page.locator("label", has_text="Record my update anyway").click()  # the SGDS checkbox: its label takes the click
+    expect(page.get_by_label("Record my update anyway")).to_be_checked()
+    page.get_by_role("button", name="Record update").click()
+    expect(page.get_by_text(re.compile(r"Progress update recorded"))).to_be_visible()
+    assert rec.updates.count() == count + 1
