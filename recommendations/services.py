@@ -12,8 +12,14 @@ from django.db import transaction
 from django.db.models import Max
 
 from recommendations.models import ProgressUpdate, Recommendation, Status
+from tracker.access import EVERYTHING, Scope
 from tracker.audit import audit
 from tracker.dates import DatePrecision, period_end, period_start
+
+
+class NewerUpdates(Exception):
+    """Raised instead of recording an update when the author had not seen an update that
+    was recorded (and that they may see) after their form was opened."""
 
 
 @transaction.atomic
@@ -31,18 +37,31 @@ def progress_update_create(
     corrects: ProgressUpdate | None = None,
     author=None,
     source_key: str | None = None,
+    unless_newer_than: int | None = None,
+    seen_by: Scope | None = None,
 ) -> ProgressUpdate:
     """Record an assessment and refresh the recommendation's current status.
 
     ``concerns`` names the one organisation a local response is about; such an update
     never sets the recommendation's own status (see _refresh_status).
 
+    ``unless_newer_than``: the latest update id the author's form was opened on. When an
+    update after it, that ``seen_by`` may see, exists, NewerUpdates is raised and nothing
+    is written. The check runs under the row lock, so of forms opened on the same history
+    only the first posted is saved unconfirmed.
+
     The recommendation row is locked first (SELECT ... FOR UPDATE on
     PostgreSQL), so concurrent updates to one recommendation serialise and the
     current status always ends as the latest by (date assessed, created, id),
     whatever order updates arrive in. Costs 5 queries (4 for the first update).
     """
-    locked = Recommendation.objects.select_for_update().select_related("report").get(pk=recommendation.pk)
+    # of=("self",): lock the recommendation's row alone, not its report's (which would make
+    # every update to a report's recommendations wait for each other on PostgreSQL).
+    locked = Recommendation.objects.select_for_update(of=("self",)).select_related("report").get(pk=recommendation.pk)
+    if unless_newer_than is not None:
+        newer = ProgressUpdate.objects.filter(recommendation=locked, pk__gt=unless_newer_than)
+        if (seen_by or EVERYTHING).updates(newer).exists():
+            raise NewerUpdates
     update = ProgressUpdate(
         recommendation=locked,
         rag=Status(rag),

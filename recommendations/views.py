@@ -4,7 +4,6 @@ officers see only what is addressed to their organisations; only auditors write.
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import EmptyPage, PageNotAnInteger
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -14,8 +13,8 @@ from recommendations import selectors
 from recommendations.exports import FORMATS, export_response
 from recommendations.filters import RecommendationFilter
 from recommendations.forms import ProgressUpdateForm
-from recommendations.models import Owner, ProgressUpdate, Recommendation, Status
-from recommendations.services import progress_update_create
+from recommendations.models import Owner, Recommendation, Status
+from recommendations.services import NewerUpdates, progress_update_create
 from recommendations.tables import RecommendationTable
 from tracker.access import can_record_updates, organisation_scope, scope_for
 
@@ -142,8 +141,20 @@ def _record_update(request, pk):
 
     data = form.cleaned_data
     before = Status(recommendation.status).label
-    update = _create_unless_stale(request, recommendation, data)
-    if update is None:
+    try:
+        update = progress_update_create(
+            recommendation=recommendation,
+            rag=data["rag"],
+            summary=data["summary"],
+            assessed_on=data["assessed_on"],
+            evidence=data["evidence"],
+            published_in=data["published_in"],
+            corrects=data["corrects"],
+            author=request.user,
+            unless_newer_than=None if data["confirm"] else (data["seen_latest"] or 0),
+            seen_by=scope_for(request.user),
+        )
+    except NewerUpdates:
         # Shown again with seen_latest as the auditor sent it: until they tick the box, the
         # updates they have not seen stay unseen, and posting again is warned again.
         seen = data["seen_latest"] or 0
@@ -159,30 +170,6 @@ def _record_update(request, pk):
         request, f"Progress update recorded ({update.rag_label}, {update.assessed_display}). Current status: {change}."
     )
     return redirect(recommendation)
-
-
-@transaction.atomic
-def _create_unless_stale(request, recommendation, data) -> ProgressUpdate | None:
-    """The new update, or None when the auditor has not confirmed and an update they may see
-    was recorded after the one their form was opened on (``seen_latest``). The check runs
-    under the recommendation's row lock, in the transaction that writes, so of two forms
-    opened on the same history only the first to be posted is saved unconfirmed."""
-    # order_by(): no join to the report for the default ordering, so only this row is locked.
-    list(Recommendation.objects.select_for_update().filter(pk=recommendation.pk).order_by().values_list("pk"))
-    seen = data["seen_latest"] or 0
-    newer = ProgressUpdate.objects.filter(recommendation=recommendation, pk__gt=seen)
-    if not data["confirm"] and scope_for(request.user).updates(newer).exists():
-        return None
-    return progress_update_create(
-        recommendation=recommendation,
-        rag=data["rag"],
-        summary=data["summary"],
-        assessed_on=data["assessed_on"],
-        evidence=data["evidence"],
-        published_in=data["published_in"],
-        corrects=data["corrects"],
-        author=request.user,
-    )
 
 
 @require_safe

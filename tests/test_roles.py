@@ -279,10 +279,9 @@ def test_roles_come_from_groups(auditor):
     assert Group.objects.filter(name__in=["Auditor", "Officer", "Admin"]).count() == 3
 
 
-# On both databases, with 1 earlier update or 41. Three of them are the stale-form check's:
-# the recommendation's row lock taken before it, and the savepoint that the service's own
-# transaction becomes inside the view's.
-QUERIES_TO_RECORD_AN_UPDATE = 18
+# On both databases, with 1 earlier update or 41; the stale-form check runs inside the
+# service, under the row lock it takes anyway.
+QUERIES_TO_RECORD_AN_UPDATE = 15
 
 
 @pytest.mark.parametrize("history", [1, 40])

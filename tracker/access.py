@@ -54,7 +54,6 @@ class Scope:
         visible = self.recommendations(Recommendation.objects.all()).values("pk")
         return self.summaries(queryset.filter(recommendation__in=visible))
 
-
     def summaries(self, queryset: QuerySet) -> QuerySet:
         """Updates whose words this user may search: every update for auditors and admins;
         for anyone else, national assessments and their own organisations' local responses
