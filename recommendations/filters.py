@@ -176,28 +176,29 @@ class RecommendationFilter(django_filters.FilterSet):
     @property
     def form(self):
         """Choices are settled when the form is first built (a view may drop a filter before
-        then), at most one query each: a callable's choices were fetched again every time they
-        were read, once to validate a chosen value and once more to render. The report list is at most
-        TRACKER_REPORT_CHOICES_MAX + 1 reports. Each process keeps the lists between requests
-        while the token from choice_lists says they are unchanged (one query for all four)."""
+        then): a callable's choices were fetched again every time they were read, once to
+        validate a chosen value and once more to render. The lists are kept in the cache under
+        the data version (recommendations.choice_lists): no query while the data are unchanged.
+        The report list is at most TRACKER_REPORT_CHOICES_MAX + 1 reports."""
         if not hasattr(self, "_form"):
-            token = functools.cache(choice_lists.current_token)  # read when a list is first needed
             for name, choices in (
                 ("owner", _owner_choices),
                 ("theme", _theme_choices),
                 ("dimension", _dimension_choices),
             ):
                 if name in self.filters:  # fetched when first read, then kept for this form
-                    built = functools.partial(choice_lists.get, name, choices, token)
-                    self.filters[name].extra["choices"] = functools.cache(built)
+                    self.filters[name].extra["choices"] = functools.cache(
+                        functools.partial(choice_lists.get, name, choices)
+                    )
             if "theme" in self.filters and not self.scope.everything:
                 # Only the themes of what this viewer may see: the others' would name them.
                 visible = self.scope.recommendations(Recommendation.objects.exclude(theme=""))
                 themes = visible.order_by("theme").values_list("theme", flat=True).distinct()
-                self.filters["theme"].extra["choices"] = functools.cache(lambda: [(t, t) for t in themes])
+                build = functools.partial(choice_lists.get, f"theme:{self.scope.key}", lambda: [(t, t) for t in themes])
+                self.filters["theme"].extra["choices"] = functools.cache(build)
             if "report" in self.filters:
                 limit = settings.TRACKER_REPORT_CHOICES_MAX
-                reports = choice_lists.get("report", lambda: list(_report_choices()[: limit + 1]), token)
+                reports = choice_lists.get("report", lambda: list(_report_choices()[: limit + 1]))
                 if len(reports) > limit:
                     self._report_by_title(self.data)
                 else:

@@ -439,18 +439,3 @@ def parse_evidence(text: str) -> list[dict]:
 
 def _split_numbers(text: str) -> list[str]:
     return [n for n in re.split(r"\s*(?:,|\band\b)\s*", text.strip()) if n]
-
-
-class ChoiceListsVersion(models.Model):
-    """One row: a token that changes whenever a filter's choice list could (an owner,
-    report, audit dimension or recommendation saved or deleted). Every process keeps the
-    lists it built under the token it read, and builds them again when the token moves:
-    one small query a table page instead of four (recommendations.choice_lists)."""
-
-    token = models.CharField(max_length=32)
-
-    class Meta:
-        verbose_name = "choice lists version"
-
-    def __str__(self) -> str:
-        return self.token

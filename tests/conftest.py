@@ -38,6 +38,37 @@ def _served_over_plain_http_without_collectstatic():
     override.disable()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _a_cache_of_each_workers_own():
+    """With CACHE_URL=redis://... (CI runs the suite on the real Redis server), each xdist
+    worker uses a database of its own on it, so that one worker clearing its cache between
+    tests never empties another's."""
+    import os
+
+    from django.conf import settings
+    from django.test import override_settings
+
+    cache = settings.CACHES["default"]
+    if "redis" not in cache["BACKEND"]:
+        yield
+        return
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    base = cache["LOCATION"].rsplit("/", 1)[0] if cache["LOCATION"].count("/") > 2 else cache["LOCATION"]
+    override = override_settings(CACHES={"default": {**cache, "LOCATION": f"{base}/{1 + int(worker[2:])}"}})
+    override.enable()
+    yield
+    override.disable()
+
+
+@pytest.fixture(autouse=True)
+def _an_empty_cache(_a_cache_of_each_workers_own):
+    """Each test starts with nothing kept: the data a kept fragment came from is gone with
+    the previous test's transaction."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Load the seed data once per test database; each test's transaction rolls back

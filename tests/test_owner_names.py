@@ -76,7 +76,7 @@ def test_renaming_an_owner_renames_it_on_every_recommendation(seeded):
 def test_saving_an_owner_without_renaming_it_leaves_the_recommendations_alone(seeded, django_assert_num_queries):
     cosla = Owner.objects.get(slug="cosla")
     cosla.description = "Councils' umbrella body."
-    with django_assert_num_queries(3):  # the name as stored, the owner, the choice lists token: no recommendation
+    with django_assert_num_queries(2):  # the name as stored, the owner: no recommendation
         cosla.save()
 
 

@@ -85,11 +85,11 @@ def test_publication_pages_issue_a_bounded_number_of_queries(
     with django_assert_max_num_queries(8):
         assert auditor_client.get("/reports/").status_code == 200
     # The publication page is its dashboard (tests/test_dashboards.py has more sizes). The
-    # first view after the data changed builds the filter's choice lists (3 queries) under
-    # the token it read (1); later views use them (recommendations.choice_lists).
-    with django_assert_max_num_queries(17):
+    # first view after the data changed builds the filter's choice lists (3 queries) and
+    # keeps them under the data version; later views use them (recommendations.choice_lists).
+    with django_assert_max_num_queries(16):
         assert auditor_client.get(report.get_absolute_url()).status_code == 200
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(13):
         assert auditor_client.get(report.get_absolute_url()).status_code == 200
     rec = report.recommendations.first()
     for _ in range(5):

@@ -41,6 +41,15 @@ class Scope:
     owner_ids: frozenset[int] = frozenset()  # an officer's organisations, plus "all CPPs" for a CPP officer
     organisation_ids: frozenset[int] = frozenset()  # the officer's own organisations
 
+    @property
+    def key(self) -> str:
+        """What this scope may see, as a cache key part: two viewers share a kept fragment
+        only when they may see exactly the same."""
+        if self.everything:
+            return "all"
+        owners = "-".join(str(pk) for pk in sorted(self.owner_ids))
+        return f"o{owners}.{'-'.join(str(pk) for pk in sorted(self.organisation_ids))}"
+
     def recommendations(self, queryset: QuerySet) -> QuerySet:
         """Only the recommendations this user may see (an EXISTS, no duplicates)."""
         if self.everything:

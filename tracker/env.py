@@ -47,3 +47,22 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if any(not item for item in items):
         raise ImproperlyConfigured(f"{name} is a comma-separated list with an empty item: {raw!r}")
     return items
+
+
+def env_cache(name: str) -> dict:
+    """Django's cache settings from a URL: empty or ``locmem://`` keeps entries in each
+    process's memory (one process, as ``runserver``); ``redis://host:port/db`` (or
+    ``rediss://``) uses Django's Redis backend, shared by every process (production:
+    a kept fragment must be dropped by every process when the data change)."""
+    raw = os.environ.get(name, "").strip()
+    if raw in ("", "locmem://"):
+        return {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "tracker",
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        }
+    if raw.startswith(("redis://", "rediss://")):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": raw}
+    if raw == "dummy://":
+        return {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+    raise ImproperlyConfigured(f"{name} must be empty, locmem://, dummy://, redis://... or rediss://...; got {raw!r}")

@@ -10,7 +10,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from tracker.env import env_bool, env_int, env_list, env_str
+from tracker.env import env_bool, env_cache, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -97,6 +97,13 @@ DATABASES = {
 }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Django's cache framework: choice lists and page fragments kept under a data version
+# (tracker.cache). In each process's memory by default; set CACHE_URL=redis://... when
+# more than one process serves the site, so that all of them see a change at once.
+CACHES = {"default": env_cache("CACHE_URL")}
+# How long a kept fragment or list lives at most (a new data version replaces it sooner).
+TRACKER_CACHE_SECONDS = env_int("TRACKER_CACHE_SECONDS", 3600)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
