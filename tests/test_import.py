@@ -323,6 +323,34 @@ CORPUS = [
         ["Row 2", "looks like a spreadsheet formula"],
     ),
     (
+        "minus formula (DDE payload)",
+        "recommendation",
+        "csv",
+        csv_bytes([rec(1), rec(2, text="-2+3+cmd|' /C calc'!A0")]),
+        ["Row 3", "looks like a spreadsheet formula (it starts with '-')"],
+    ),
+    (
+        "plus formula after leading spaces",
+        "recommendation",
+        "csv",
+        csv_bytes([rec(1, theme="   +cmd|' /C calc'!A0")]),
+        ["Row 2", "looks like a spreadsheet formula (it starts with '+')"],
+    ),
+    (
+        "tab-led cell",
+        "progressupdate",
+        "csv",
+        csv_bytes([upd(1, part="\t=1+1")], headers=UPDATE_HEADERS),
+        ["Row 2", "looks like a spreadsheet formula (it starts with '\\t')"],
+    ),
+    (
+        "source publication older than the recommendation's report",
+        "progressupdate",
+        "csv",
+        csv_bytes([upd(1), upd(2, published_in="improving-community-planning-2013")], headers=UPDATE_HEADERS),
+        ["Row 3", "'improving-community-planning-2013' was published", "must be that report or a later one"],
+    ),
+    (
         "formula cell in an XLSX",
         "recommendation",
         "xlsx",
@@ -386,6 +414,75 @@ def test_a_bad_file_changes_nothing_and_says_why(admin_client_, new_report, mode
         assert fragment in message, (fragment, message[:1500])
     assert "Traceback" not in response.content.decode()
     assert snapshot() == before
+
+
+def _row_errors(response) -> list[tuple[str, str, str]]:
+    """(row, column, problem) for each line of the import's error table, as a user reads it."""
+    import re
+    from html import unescape
+
+    html = response.content.decode()
+    table = html[html.find('id="import-row-errors"') :]
+    cells = re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td></tr>", table, re.S)
+    return [tuple(" ".join(unescape(re.sub(r"<[^>]+>", "", c)).split()) for c in row) for row in cells]
+
+
+FORMULA_CELLS = ["-2+3+cmd|' /C calc'!A0", "=1+2", "+SUM(A1)", "@SUM(1+1)", "\t=1", "\tText", "  -1+1", "\n=1"]
+
+
+@pytest.mark.parametrize(
+    ("fmt", "cell"), [("csv", c) for c in FORMULA_CELLS] + [("xlsx", c) for c in [FORMULA_CELLS[0], "\tText"]]
+)
+def test_every_formula_like_cell_is_refused_with_its_row_and_column(admin_client_, new_report, fmt, cell):
+    before = snapshot()
+    make = csv_bytes if fmt == "csv" else xlsx_bytes
+    response = upload(admin_client_, make([rec(1), rec(2, theme=cell)]), fmt=fmt)
+    assert response.context.get("confirm_form") is None
+    errors = _row_errors(response)
+    assert len(errors) == 1, errors
+    row, column, problem = errors[0]
+    assert (row, column) == ("Row 3", "theme")
+    assert "looks like a spreadsheet formula" in problem
+    assert snapshot() == before
+
+
+def test_formula_like_text_escaped_with_an_apostrophe_and_inner_bullet_lines_import(admin_client_, new_report):
+    """The README's rule: only a cell's first character counts, and an apostrophe makes it text."""
+    bullets = "Do these:\n- agree a plan\n- report on it\n+ and publish it"
+    import_file(admin_client_, csv_bytes([rec(1, text=bullets), rec(2, text="'-2+3 is not a formula here")]))
+    texts = list(new_report.recommendations.order_by("number").values_list("text", flat=True))
+    assert texts == [bullets, "-2+3 is not a formula here"]
+
+
+def test_a_negative_number_is_a_number_not_a_formula(admin_client_, new_report):
+    response = upload(admin_client_, csv_bytes([rec(-1)]))
+    assert _row_errors(response) == [("Row 2", "number", "'-1' is not a whole number from 1.")]
+
+
+def test_a_source_publication_older_than_the_report_is_refused_and_nothing_is_written(admin_client_, seeded):
+    target = Recommendation.objects.get(report__slug=R2016, number=1)
+    before = snapshot()
+    content = csv_bytes(
+        [upd(1, key="ok"), upd(1, key="old", published_in="improving-community-planning-2013")],
+        headers=UPDATE_HEADERS,
+    )
+    response = upload(admin_client_, content, model="progressupdate")
+    assert response.context.get("confirm_form") is None
+    [(row, column, problem)] = _row_errors(response)
+    assert (row, column) == ("Row 3", "published_in")
+    assert "before the report this recommendation is in (community-planning-update-2016" in problem
+    assert snapshot() == before
+    # The recommendation's own report, or a later one, is accepted.
+    content = csv_bytes(
+        [
+            upd(1, key="same", published_in=R2016),
+            upd(1, key="later", published_in="community-planning-update-impact-2018"),
+        ],
+        headers=UPDATE_HEADERS,
+    )
+    assert import_file(admin_client_, content, model="progressupdate").status_code == 302
+    target.refresh_from_db()
+    assert ProgressUpdate.objects.filter(recommendation=target, source_key__in=["same", "later"]).count() == 2
 
 
 def test_the_corpus_is_at_least_twenty_files():
