@@ -7,9 +7,13 @@ permission) and says what went wrong in words an admin can act on.
 
 import csv
 import io
+import itertools
+import zipfile
+from collections.abc import Iterator
 from io import BytesIO
 
 import openpyxl
+import tablib
 from django import forms
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -20,38 +24,150 @@ from django.urls import path, reverse
 from import_export.admin import ImportExportMixin
 from import_export.formats import base_formats
 from import_export.forms import ImportForm
+from openpyxl.reader.excel import ExcelReader
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from recommendations.models import Owner
 from reports.models import Report
 
 
+class TooManyRows(ValueError):
+    """The file is longer than TRACKER_IMPORT_MAX_ROWS: found while reading, so no more is read."""
+
+    def __init__(self, limit: int, *, blank_tail: bool = False):
+        self.limit = limit
+        if blank_tail:
+            message = (
+                f"The file goes on for more than {limit:,} rows below the header, most of them empty; "
+                f"at most {limit:,} rows can be imported at once. Delete the empty rows at its end "
+                "(or the formatting on them) and upload it again."
+            )
+        else:
+            message = (
+                f"The file has more than {limit:,} rows; at most {limit:,} can be imported at once. "
+                "Split it into smaller files."
+            )
+        super().__init__(message)
+
+
+def _blank(row) -> bool:
+    return all(value in (None, "") for value in row)
+
+
+def read_limited(rows: Iterator, width: int | None = None, pad=None) -> tablib.Dataset:
+    """A dataset of the header row and at most TRACKER_IMPORT_MAX_ROWS rows below it, reading
+    no further than that: a longer file is refused as soon as its first row over the limit is
+    read, so its size costs neither time nor memory.
+
+    Rows are counted as a spreadsheet numbers them. Blank rows between data rows are kept (so
+    row numbers in messages match the spreadsheet's); blank rows at the end (formatted but empty
+    cells) are not data, but only up to as many again as the limit are read past it.
+    """
+    limit = settings.TRACKER_IMPORT_MAX_ROWS
+    dataset = tablib.Dataset()
+    header = next(rows, None)
+    if header is None:
+        return dataset
+    dataset.headers = list(header)
+    width = len(dataset.headers) if width is None else width
+    pending_blanks = 0
+    for position, row in enumerate(rows, 1):
+        if _blank(row):
+            pending_blanks += 1
+            if position > 2 * limit:
+                raise TooManyRows(limit, blank_tail=True)
+            continue
+        if position > limit:
+            raise TooManyRows(limit)
+        for _ in range(pending_blanks):
+            dataset.append([pad] * width)
+        pending_blanks = 0
+        row = list(row)
+        if len(row) < width:
+            row += [pad] * (width - len(row))
+        dataset.append(row)
+    return dataset
+
+
 class CSV(base_formats.CSV):
-    pass
+    """Read with csv.reader, stopping at the row limit (tablib would read every row first)."""
+
+    def create_dataset(self, in_stream):
+        if isinstance(in_stream, bytes):
+            in_stream = in_stream.decode(self.encoding or "utf-8-sig")
+        return read_limited(csv.reader(io.StringIO(in_stream, newline="")), pad="")
+
+
+class _UnsizedSheet(ReadOnlyWorksheet):
+    """A read-only worksheet that takes no size from the file. openpyxl's reads the sheet's
+    <dimension> element, which a file may misstate (rows past it would be dropped without a
+    word) or leave out (openpyxl then parses the whole sheet, however long, to find its end,
+    before a single row is read). Rows are read until the sheet or the row limit ends."""
+
+    def _get_size(self):
+        pass
+
+
+class _StreamingReader(ExcelReader):
+    """openpyxl's reader in read-only mode, with worksheets that are read only as they are iterated."""
+
+    def read_worksheets(self):
+        for sheet, rel in self.parser.find_sheets():
+            if rel.target not in self.valid_files:
+                continue
+            if "chartsheet" in rel.Type:
+                self.read_chartsheet(sheet, rel)
+                continue
+            worksheet = _UnsizedSheet(self.wb, sheet.name, rel.target, self.shared_strings)
+            worksheet.sheet_state = sheet.state
+            self.wb._sheets.append(worksheet)
 
 
 class XLSX(base_formats.XLSX):
-    """Reads formulas as formulas (not their cached results), so the import can refuse them."""
+    """Reads formulas as formulas (not their cached results), so the import can refuse them;
+    streams the active sheet and stops at the row limit.
+
+    A workbook is a zip of XML files, which deflate a thousandfold: the parts openpyxl reads
+    whole before any row (shared strings, styles, the workbook) may unpack to at most
+    XLSX_MAX_EXPANSION times the byte limit, checked from the zip's directory, whose sizes
+    Python's zipfile enforces while unpacking. Sheets are streamed, so only their rows count.
+    """
 
     def create_dataset(self, in_stream):
-        import tablib
-
-        book = openpyxl.load_workbook(BytesIO(in_stream), read_only=True, data_only=False)
-        sheet = book.active
-        rows = sheet.iter_rows(values_only=True)
-        dataset = tablib.Dataset()
+        stream = BytesIO(in_stream)
+        _check_unpacked_size(stream)
+        reader = _StreamingReader(stream, read_only=True, data_only=False)
+        reader.read()
+        book = reader.wb
         try:
-            dataset.headers = list(next(rows))
-        except StopIteration:
-            return dataset
-        width = len(dataset.headers)
-        values = [list(row)[:width] + [None] * (width - len(row)) for row in rows]
-        # Blank rows inside the data are kept, so row numbers match the spreadsheet's;
-        # trailing ones (formatted but empty cells) are not data.
-        while values and all(v in (None, "") for v in values[-1]):
-            values.pop()
-        for row in values:
-            dataset.append(row)
-        return dataset
+            rows = book.active.iter_rows(values_only=True)
+            header = next(rows, None)
+            if header is None:
+                return tablib.Dataset()
+            width = len(header)
+            # Cells beyond the header's columns are not data (the header check names unknown columns).
+            return read_limited(itertools.chain([header], (row[:width] for row in rows)), width)
+        finally:
+            book.close()
+
+
+XLSX_MAX_EXPANSION = 10
+
+
+class TooLargeUnpacked(ValueError):
+    pass
+
+
+def _check_unpacked_size(stream) -> None:
+    limit = settings.TRACKER_IMPORT_MAX_BYTES * XLSX_MAX_EXPANSION
+    with zipfile.ZipFile(stream) as archive:
+        unpacked = sum(i.file_size for i in archive.infolist() if not i.filename.startswith("xl/worksheets/"))
+    stream.seek(0)
+    if unpacked > limit:
+        raise TooLargeUnpacked(
+            f"The .xlsx file unpacks to {filesizeformat(unpacked)} besides its sheets' rows; at most "
+            f"{filesizeformat(limit)} can be read. Copy the rows into the import template and upload that."
+        )
 
 
 FORMATS = [CSV, XLSX]
@@ -142,7 +258,9 @@ class TrackerImportExportMixin(ImportExportMixin):
         return super().process_result(result, request)
 
     def add_data_read_fail_error_to_form(self, form, e):
-        if isinstance(e, UnicodeDecodeError):
+        if isinstance(e, TooManyRows | TooLargeUnpacked):
+            message = str(e)
+        elif isinstance(e, UnicodeDecodeError):
             message = (
                 "The file is not UTF-8 text, so its accents and symbols cannot be read safely. "
                 "In Excel, save it as “CSV UTF-8”, or upload the .xlsx file instead."

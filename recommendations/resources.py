@@ -97,7 +97,7 @@ class _Diff(resources.Diff):
 
     @staticmethod
     def _values(resource, instance, new):
-        if instance is None or new:
+        if instance is None or new or getattr(instance, "_import_blank", False):
             return ["" for _ in resource.get_import_fields()]
         return [resource.export_field(f, instance) for f in resource.get_import_fields()]
 

@@ -497,12 +497,92 @@ def test_an_oversized_file_is_refused_before_it_is_read(admin_client_, new_repor
     assert snapshot() == before
 
 
-def test_too_many_rows_is_refused(admin_client_, new_report, settings):
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_too_many_rows_is_refused_naming_the_limit(admin_client_, new_report, settings, fmt):
     settings.TRACKER_IMPORT_MAX_ROWS = 5
+    make = csv_bytes if fmt == "csv" else xlsx_bytes
     before = snapshot()
-    response = upload(admin_client_, csv_bytes(good_rows(6)))
-    assert "The file has 6 rows; at most 5 can be imported at once" in page_errors(response)
+    response = upload(admin_client_, make(good_rows(6)), fmt=fmt)
+    assert response.context.get("confirm_form") is None
+    assert "The file has more than 5 rows; at most 5 can be imported at once" in page_errors(response)
     assert snapshot() == before
+    # At the limit, with blank rows inside and formatted blank rows after, the file is fine.
+    rows = [*good_rows(2), [""] * 7, *good_rows(4)[2:4], *[[""] * 7] * 5]
+    preview = upload(admin_client_, make(rows), fmt=fmt)
+    assert preview.context.get("confirm_form") is not None, page_errors(preview)
+    confirm(admin_client_, preview)
+    assert new_report.recommendations.count() == 4
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_long_file_is_refused_without_reading_it_all(admin_client_, new_report, settings, fmt, monkeypatch):
+    """The limit is checked while reading: no row past the first one over it is read."""
+    from recommendations import admin_import
+
+    settings.TRACKER_IMPORT_MAX_ROWS = 5
+    read = []
+    real = admin_import.read_limited
+
+    def counting(rows, *args, **kwargs):
+        def spy():
+            for row in rows:
+                read.append(row)
+                yield row
+
+        return real(spy(), *args, **kwargs)
+
+    monkeypatch.setattr(admin_import, "read_limited", counting)
+    make = csv_bytes if fmt == "csv" else xlsx_bytes
+    response = upload(admin_client_, make(good_rows(200)), fmt=fmt)
+    assert "at most 5 can be imported at once" in page_errors(response)
+    assert len(read) == 1 + 6  # the header, five rows, and the first one too many
+
+
+def test_a_file_of_blank_rows_past_the_limit_is_refused(admin_client_, new_report, settings):
+    settings.TRACKER_IMPORT_MAX_ROWS = 5
+    response = upload(admin_client_, xlsx_bytes([*good_rows(1), *[[""] * 7] * 11, rec(2)]), fmt="xlsx")
+    assert "more than 5 rows below the header, most of them empty" in page_errors(response)
+    assert new_report.recommendations.count() == 0
+
+
+def _rezip(content: bytes, change) -> bytes:
+    """The same workbook with each part passed through change(name, bytes)."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(content)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info.filename, change(info.filename, source.read(info.filename)))
+    return out.getvalue()
+
+
+def test_xlsx_rows_are_read_whatever_size_the_sheet_claims(admin_client_, new_report):
+    """openpyxl's read-only mode stops at the sheet's <dimension>; a file can misstate it."""
+    import re
+
+    def misstate(name, data):
+        if name.startswith("xl/worksheets/"):
+            return re.sub(rb'<dimension ref="[^"]*" ?/>', b'<dimension ref="A1:G2"/>', data)
+        return data
+
+    content = _rezip(xlsx_bytes(good_rows(3)), misstate)
+    sheet = openpyxl.load_workbook(io.BytesIO(content), read_only=True).active
+    assert sheet.max_row == 2  # what openpyxl alone would read
+    import_file(admin_client_, content, fmt="xlsx")
+    assert new_report.recommendations.count() == 3
+
+
+def test_an_xlsx_that_unpacks_to_far_more_than_its_size_is_refused(admin_client_, new_report, settings):
+    settings.TRACKER_IMPORT_MAX_BYTES = 20 * 1024  # so parts beyond its rows may unpack to 200 KB
+
+    def pad(name, data):
+        return data + b"<!--" + b"a" * 300 * 1024 + b"-->" if name == "xl/styles.xml" else data
+
+    content = _rezip(xlsx_bytes(good_rows(2)), pad)
+    assert len(content) < settings.TRACKER_IMPORT_MAX_BYTES
+    response = upload(admin_client_, content, fmt="xlsx")
+    assert "at most 200.0\xa0KB can be read" in page_errors(response)
+    assert new_report.recommendations.count() == 0
 
 
 def test_a_change_between_preview_and_confirmation_still_writes_nothing(admin_client_, new_report):
