@@ -596,6 +596,129 @@ def test_a_change_between_preview_and_confirmation_still_writes_nothing(admin_cl
     assert snapshot() == before
 
 
+# --- the confirmation step ------------------------------------------------------
+# The confirm form carries a signed token, never a file name: a changed, forged, foreign,
+# expired or replayed confirmation is a 400 page, and nothing is written or deleted.
+
+PROCESS = "/admin/recommendations/recommendation/process_import/"
+
+
+@pytest.fixture
+def stash(settings, tmp_path):
+    settings.TRACKER_IMPORT_TMP_DIR = str(tmp_path / "stash")
+    return tmp_path / "stash"
+
+
+@pytest.fixture
+def victims(stash, tmp_path):
+    """Files an attacker would like read or deleted: another upload waiting in the import's
+    folder, and a file beside it."""
+    from recommendations.admin_import import stash_dir
+
+    waiting = stash_dir() / ("ab" * 16)
+    waiting.write_bytes(b"report,number\nsecret-report,1\n")
+    beside = tmp_path / "settings.env"
+    beside.write_bytes(b"SECRET=1\n")
+    return [waiting, beside]
+
+
+def _refused(response, reason):
+    assert response.status_code == 400
+    page = " ".join(page_errors(response).split())
+    assert reason in page and "Nothing was imported" in page, page[:800]
+    return page
+
+
+def _token(preview):
+    return preview.context["confirm_form"].initial["token"]
+
+
+def test_a_changed_or_forged_confirmation_is_refused_and_touches_no_file(
+    admin_client_, admin_user, new_report, stash, victims
+):
+    from django.core import signing
+
+    from recommendations.admin_import import CONFIRM_SALT
+
+    preview = upload(admin_client_, csv_bytes(good_rows()))
+    token = _token(preview)
+    own_files = sorted(p.name for p in stash.iterdir())
+    before = snapshot()
+    forged = {
+        "user": admin_user.pk,
+        "model": "recommendations.recommendation",
+        "file": victims[0].name,
+        "sha256": "0" * 64,
+        "name": "x.csv",
+        "format": "0",
+        "resource": "0",
+    }
+    attempts = {
+        "changed": {"token": token[:-3] + ("aaa" if token[-3:] != "aaa" else "bbb")},
+        "forged": {"token": signing.dumps(forged, salt=CONFIRM_SALT, key="not-this-site's-secret")},
+        "wrong salt": {"token": signing.dumps(forged)},
+        "no token": {},
+        "a path, as the library's form took": {
+            "import_file_name": f"../{victims[1].name}",
+            "original_file_name": "x.csv",
+            "format": "0",
+            "resource": "0",
+        },
+    }
+    for name, data in attempts.items():
+        response = admin_client_.post(PROCESS, data)
+        reason = "incomplete" if "token" not in data else "not issued by this site"
+        page = _refused(response, reason)
+        assert "secret" not in page.lower(), name
+        assert snapshot() == before, name
+        assert [v.read_bytes() for v in victims] == [b"report,number\nsecret-report,1\n", b"SECRET=1\n"], name
+        assert sorted(p.name for p in stash.iterdir()) == own_files, name
+    # The genuine confirmation still works.
+    assert confirm(admin_client_, preview).status_code == 302
+    assert new_report.recommendations.count() == 3
+    assert victims[0].exists()
+
+
+def test_a_confirmation_from_another_user_is_refused(client, admin_client_, django_user_model, new_report, stash):
+    preview = upload(admin_client_, csv_bytes(good_rows()))
+    other = _make_user(django_user_model, "other-admin", ADMIN, is_staff=True, is_superuser=True)
+    intruder = type(client)()
+    intruder.force_login(other)
+    before = snapshot()
+    _refused(intruder.post(PROCESS, {"token": _token(preview)}), "issued to another user")
+    assert snapshot() == before
+    # Nor does the token confirm an import of another model, for its own user.
+    response = admin_client_.post("/admin/recommendations/progressupdate/process_import/", {"token": _token(preview)})
+    _refused(response, "issued to another user or for another import")
+    assert snapshot() == before
+    assert confirm(admin_client_, preview).status_code == 302  # its user's file was left alone
+    assert new_report.recommendations.count() == 3
+
+
+def test_a_replayed_confirmation_is_refused_and_adds_no_rows(admin_client_, seeded, stash):
+    """History rows without a source key would be added twice by a second confirmation."""
+    target = Recommendation.objects.get(report__slug=R2016, number=2)
+    count = target.update_count
+    content = csv_bytes([upd(2, summary="Replayed?")], headers=UPDATE_HEADERS)
+    preview = upload(admin_client_, content, model="progressupdate")
+    assert confirm(admin_client_, preview, model="progressupdate").status_code == 302
+    before = snapshot()
+    again = confirm(admin_client_, preview, model="progressupdate")
+    _refused(again, "already been confirmed")
+    assert snapshot() == before
+    target.refresh_from_db()
+    assert target.update_count == count + 1
+    assert list(stash.iterdir()) == []  # the confirmed upload is gone
+
+
+def test_an_expired_confirmation_is_refused(admin_client_, new_report, stash, settings):
+    preview = upload(admin_client_, csv_bytes(good_rows()))
+    settings.TRACKER_IMPORT_CONFIRM_MAX_AGE = -1
+    before = snapshot()
+    _refused(confirm(admin_client_, preview), "This preview has expired")
+    assert snapshot() == before
+
+
 # --- templates, permission, export -------------------------------------------
 
 
