@@ -344,10 +344,7 @@ class TrackerImportExportMixin(ImportExportMixin):
         try:
             stashed.rename(claimed)  # atomic: of two confirmations of one preview, one wins
         except FileNotFoundError:
-            return self._confirm_refused(
-                request,
-                "This import has already been confirmed, or its preview has expired. Nothing more was imported.",
-            )
+            return self._confirm_refused(request, "This import has already been confirmed, or its preview has expired.")
         try:
             data = claimed.read_bytes()
             if hashlib.sha256(data).hexdigest() != form.cleaned_data["sha256"]:
