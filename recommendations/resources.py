@@ -12,6 +12,7 @@ front of such cells is taken off again, so an export imports back unchanged.
 """
 
 import datetime
+import re
 from collections import Counter
 
 from django.conf import settings
@@ -31,7 +32,7 @@ from recommendations.models import (
 )
 from recommendations.services import progress_update_create
 from reports.models import Report
-from tracker.dates import DatePrecision, iso_partial_date, parse_partial_date
+from tracker.dates import DatePrecision, iso_partial_date, parse_partial_date, period_start
 from tracker.richtext import ALLOWED_DESCRIPTION, disallowed_markup, sanitise
 
 LIST_SEPARATOR = ";"
@@ -51,6 +52,27 @@ def _cell(value) -> str:
     if text.startswith("'") and text[1:2] and text[1] in FORMULA_STARTS:
         return text[1:]
     return text
+
+
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
+
+
+def looks_like_formula(raw) -> bool:
+    """Whether a spreadsheet would run this cell as a formula (and so a CSV opened in one could
+    run a command): text starting with a tab or carriage return, or, once leading spaces and line
+    breaks are trimmed, with = + - or @. A plain number such as -3 is a number, not a formula,
+    and so are numbers and dates read from an .xlsx. Only the first character counts: a line
+    starting "- " further down a multi-line cell is ordinary text."""
+    if not isinstance(raw, str):
+        return False
+    if raw.startswith(("\t", "\r")):
+        return True
+    text = raw.strip()
+    return text.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(text)
+
+
+def _formula_start(raw: str) -> str:
+    return raw[:1] if raw.startswith(("\t", "\r")) else raw.strip()[:1]
 
 
 def _column_key(header) -> str:
@@ -75,7 +97,7 @@ class _Diff(resources.Diff):
 
     @staticmethod
     def _values(resource, instance, new):
-        if instance is None or new:
+        if instance is None or new or getattr(instance, "_import_blank", False):
             return ["" for _ in resource.get_import_fields()]
         return [resource.export_field(f, instance) for f in resource.get_import_fields()]
 
@@ -162,10 +184,11 @@ class StrictResource(resources.ModelResource):
                 continue
             text = _cell(raw)
             values[column] = text
-            if str(raw or "").strip().startswith(FORMULA_STARTS) and text[:1] != "-":
+            if looks_like_formula(raw):
                 errors[column] = (
-                    f"{text[:40]!r} looks like a spreadsheet formula, which is not accepted. "
-                    "If it is meant as text, start the cell with an apostrophe (')."
+                    f"{text[:40]!r} looks like a spreadsheet formula (it starts with {_formula_start(raw)!r}), "
+                    "which is not accepted. If it is meant as text, start the cell with an apostrophe ('), "
+                    "which the import removes."
                 )
                 continue
             problems = disallowed_markup(text, rich=column in self.rich_columns)
@@ -509,6 +532,16 @@ class ProgressUpdateResource(StrictResource):
         except ValueError as exc:
             errors.setdefault("evidence", f"{exc} Write, for example, “Paragraph 23, page 14”.")
         instance.published_in = self.report_for(values["published_in"], errors, "published_in")
+        if recommendation is not None and instance.published_in is not None:
+            # As the update form: a publication reports on a recommendation no earlier than its report.
+            report = recommendation.report
+            if instance.published_in.published < period_start(report.published, report.published_precision):
+                errors.setdefault(
+                    "published_in",
+                    f"{instance.published_in.slug!r} was published ({instance.published_in.published_display}) "
+                    f"before the report this recommendation is in ({report.slug}, {report.published_display}); "
+                    "the source publication must be that report or a later one.",
+                )
         concerns = self.owners_for(_split(values["concerns"]), errors, "concerns")
         instance.concerns = concerns[0] if concerns else None
         instance.source_key = values["source_key"] or None

@@ -323,6 +323,34 @@ CORPUS = [
         ["Row 2", "looks like a spreadsheet formula"],
     ),
     (
+        "minus formula (DDE payload)",
+        "recommendation",
+        "csv",
+        csv_bytes([rec(1), rec(2, text="-2+3+cmd|' /C calc'!A0")]),
+        ["Row 3", "looks like a spreadsheet formula (it starts with '-')"],
+    ),
+    (
+        "plus formula after leading spaces",
+        "recommendation",
+        "csv",
+        csv_bytes([rec(1, theme="   +cmd|' /C calc'!A0")]),
+        ["Row 2", "looks like a spreadsheet formula (it starts with '+')"],
+    ),
+    (
+        "tab-led cell",
+        "progressupdate",
+        "csv",
+        csv_bytes([upd(1, part="\t=1+1")], headers=UPDATE_HEADERS),
+        ["Row 2", "looks like a spreadsheet formula (it starts with '\\t')"],
+    ),
+    (
+        "source publication older than the recommendation's report",
+        "progressupdate",
+        "csv",
+        csv_bytes([upd(1), upd(2, published_in="improving-community-planning-2013")], headers=UPDATE_HEADERS),
+        ["Row 3", "'improving-community-planning-2013' was published", "must be that report or a later one"],
+    ),
+    (
         "formula cell in an XLSX",
         "recommendation",
         "xlsx",
@@ -388,6 +416,75 @@ def test_a_bad_file_changes_nothing_and_says_why(admin_client_, new_report, mode
     assert snapshot() == before
 
 
+def _row_errors(response) -> list[tuple[str, str, str]]:
+    """(row, column, problem) for each line of the import's error table, as a user reads it."""
+    import re
+    from html import unescape
+
+    html = response.content.decode()
+    table = html[html.find('id="import-row-errors"') :]
+    cells = re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td></tr>", table, re.S)
+    return [tuple(" ".join(unescape(re.sub(r"<[^>]+>", "", c)).split()) for c in row) for row in cells]
+
+
+FORMULA_CELLS = ["-2+3+cmd|' /C calc'!A0", "=1+2", "+SUM(A1)", "@SUM(1+1)", "\t=1", "\tText", "  -1+1", "\n=1"]
+
+
+@pytest.mark.parametrize(
+    ("fmt", "cell"), [("csv", c) for c in FORMULA_CELLS] + [("xlsx", c) for c in [FORMULA_CELLS[0], "\tText"]]
+)
+def test_every_formula_like_cell_is_refused_with_its_row_and_column(admin_client_, new_report, fmt, cell):
+    before = snapshot()
+    make = csv_bytes if fmt == "csv" else xlsx_bytes
+    response = upload(admin_client_, make([rec(1), rec(2, theme=cell)]), fmt=fmt)
+    assert response.context.get("confirm_form") is None
+    errors = _row_errors(response)
+    assert len(errors) == 1, errors
+    row, column, problem = errors[0]
+    assert (row, column) == ("Row 3", "theme")
+    assert "looks like a spreadsheet formula" in problem
+    assert snapshot() == before
+
+
+def test_formula_like_text_escaped_with_an_apostrophe_and_inner_bullet_lines_import(admin_client_, new_report):
+    """The README's rule: only a cell's first character counts, and an apostrophe makes it text."""
+    bullets = "Do these:\n- agree a plan\n- report on it\n+ and publish it"
+    import_file(admin_client_, csv_bytes([rec(1, text=bullets), rec(2, text="'-2+3 is not a formula here")]))
+    texts = list(new_report.recommendations.order_by("number").values_list("text", flat=True))
+    assert texts == [bullets, "-2+3 is not a formula here"]
+
+
+def test_a_negative_number_is_a_number_not_a_formula(admin_client_, new_report):
+    response = upload(admin_client_, csv_bytes([rec(-1)]))
+    assert _row_errors(response) == [("Row 2", "number", "'-1' is not a whole number from 1.")]
+
+
+def test_a_source_publication_older_than_the_report_is_refused_and_nothing_is_written(admin_client_, seeded):
+    target = Recommendation.objects.get(report__slug=R2016, number=1)
+    before = snapshot()
+    content = csv_bytes(
+        [upd(1, key="ok"), upd(1, key="old", published_in="improving-community-planning-2013")],
+        headers=UPDATE_HEADERS,
+    )
+    response = upload(admin_client_, content, model="progressupdate")
+    assert response.context.get("confirm_form") is None
+    [(row, column, problem)] = _row_errors(response)
+    assert (row, column) == ("Row 3", "published_in")
+    assert "before the report this recommendation is in (community-planning-update-2016" in problem
+    assert snapshot() == before
+    # The recommendation's own report, or a later one, is accepted.
+    content = csv_bytes(
+        [
+            upd(1, key="same", published_in=R2016),
+            upd(1, key="later", published_in="community-planning-update-impact-2018"),
+        ],
+        headers=UPDATE_HEADERS,
+    )
+    assert import_file(admin_client_, content, model="progressupdate").status_code == 302
+    target.refresh_from_db()
+    assert ProgressUpdate.objects.filter(recommendation=target, source_key__in=["same", "later"]).count() == 2
+
+
 def test_the_corpus_is_at_least_twenty_files():
     assert len(CORPUS) >= 20
 
@@ -400,12 +497,92 @@ def test_an_oversized_file_is_refused_before_it_is_read(admin_client_, new_repor
     assert snapshot() == before
 
 
-def test_too_many_rows_is_refused(admin_client_, new_report, settings):
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_too_many_rows_is_refused_naming_the_limit(admin_client_, new_report, settings, fmt):
     settings.TRACKER_IMPORT_MAX_ROWS = 5
+    make = csv_bytes if fmt == "csv" else xlsx_bytes
     before = snapshot()
-    response = upload(admin_client_, csv_bytes(good_rows(6)))
-    assert "The file has 6 rows; at most 5 can be imported at once" in page_errors(response)
+    response = upload(admin_client_, make(good_rows(6)), fmt=fmt)
+    assert response.context.get("confirm_form") is None
+    assert "The file has more than 5 rows; at most 5 can be imported at once" in page_errors(response)
     assert snapshot() == before
+    # At the limit, with blank rows inside and formatted blank rows after, the file is fine.
+    rows = [*good_rows(2), [""] * 7, *good_rows(4)[2:4], *[[""] * 7] * 5]
+    preview = upload(admin_client_, make(rows), fmt=fmt)
+    assert preview.context.get("confirm_form") is not None, page_errors(preview)
+    confirm(admin_client_, preview)
+    assert new_report.recommendations.count() == 4
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_long_file_is_refused_without_reading_it_all(admin_client_, new_report, settings, fmt, monkeypatch):
+    """The limit is checked while reading: no row past the first one over it is read."""
+    from recommendations import admin_import
+
+    settings.TRACKER_IMPORT_MAX_ROWS = 5
+    read = []
+    real = admin_import.read_limited
+
+    def counting(rows, *args, **kwargs):
+        def spy():
+            for row in rows:
+                read.append(row)
+                yield row
+
+        return real(spy(), *args, **kwargs)
+
+    monkeypatch.setattr(admin_import, "read_limited", counting)
+    make = csv_bytes if fmt == "csv" else xlsx_bytes
+    response = upload(admin_client_, make(good_rows(200)), fmt=fmt)
+    assert "at most 5 can be imported at once" in page_errors(response)
+    assert len(read) == 1 + 6  # the header, five rows, and the first one too many
+
+
+def test_a_file_of_blank_rows_past_the_limit_is_refused(admin_client_, new_report, settings):
+    settings.TRACKER_IMPORT_MAX_ROWS = 5
+    response = upload(admin_client_, xlsx_bytes([*good_rows(1), *[[""] * 7] * 11, rec(2)]), fmt="xlsx")
+    assert "more than 5 rows below the header, most of them empty" in page_errors(response)
+    assert new_report.recommendations.count() == 0
+
+
+def _rezip(content: bytes, change) -> bytes:
+    """The same workbook with each part passed through change(name, bytes)."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(content)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info.filename, change(info.filename, source.read(info.filename)))
+    return out.getvalue()
+
+
+def test_xlsx_rows_are_read_whatever_size_the_sheet_claims(admin_client_, new_report):
+    """openpyxl's read-only mode stops at the sheet's <dimension>; a file can misstate it."""
+    import re
+
+    def misstate(name, data):
+        if name.startswith("xl/worksheets/"):
+            return re.sub(rb'<dimension ref="[^"]*" ?/>', b'<dimension ref="A1:G2"/>', data)
+        return data
+
+    content = _rezip(xlsx_bytes(good_rows(3)), misstate)
+    sheet = openpyxl.load_workbook(io.BytesIO(content), read_only=True).active
+    assert sheet.max_row == 2  # what openpyxl alone would read
+    import_file(admin_client_, content, fmt="xlsx")
+    assert new_report.recommendations.count() == 3
+
+
+def test_an_xlsx_that_unpacks_to_far_more_than_its_size_is_refused(admin_client_, new_report, settings):
+    settings.TRACKER_IMPORT_MAX_BYTES = 20 * 1024  # so parts beyond its rows may unpack to 200 KB
+
+    def pad(name, data):
+        return data + b"<!--" + b"a" * 300 * 1024 + b"-->" if name == "xl/styles.xml" else data
+
+    content = _rezip(xlsx_bytes(good_rows(2)), pad)
+    assert len(content) < settings.TRACKER_IMPORT_MAX_BYTES
+    response = upload(admin_client_, content, fmt="xlsx")
+    assert "at most 200.0\xa0KB can be read" in page_errors(response)
+    assert new_report.recommendations.count() == 0
 
 
 def test_a_change_between_preview_and_confirmation_still_writes_nothing(admin_client_, new_report):
@@ -416,6 +593,129 @@ def test_a_change_between_preview_and_confirmation_still_writes_nothing(admin_cl
     response = confirm(admin_client_, preview)
     assert response.status_code == 400
     assert "Unknown owner: 'Scottish Government'" in " ".join(page_errors(response).split())
+    assert snapshot() == before
+
+
+# --- the confirmation step ------------------------------------------------------
+# The confirm form carries a signed token, never a file name: a changed, forged, foreign,
+# expired or replayed confirmation is a 400 page, and nothing is written or deleted.
+
+PROCESS = "/admin/recommendations/recommendation/process_import/"
+
+
+@pytest.fixture
+def stash(settings, tmp_path):
+    settings.TRACKER_IMPORT_TMP_DIR = str(tmp_path / "stash")
+    return tmp_path / "stash"
+
+
+@pytest.fixture
+def victims(stash, tmp_path):
+    """Files an attacker would like read or deleted: another upload waiting in the import's
+    folder, and a file beside it."""
+    from recommendations.admin_import import stash_dir
+
+    waiting = stash_dir() / ("ab" * 16)
+    waiting.write_bytes(b"report,number\nsecret-report,1\n")
+    beside = tmp_path / "settings.env"
+    beside.write_bytes(b"SECRET=1\n")
+    return [waiting, beside]
+
+
+def _refused(response, reason):
+    assert response.status_code == 400
+    page = " ".join(page_errors(response).split())
+    assert reason in page and "Nothing was imported" in page, page[:800]
+    return page
+
+
+def _token(preview):
+    return preview.context["confirm_form"].initial["token"]
+
+
+def test_a_changed_or_forged_confirmation_is_refused_and_touches_no_file(
+    admin_client_, admin_user, new_report, stash, victims
+):
+    from django.core import signing
+
+    from recommendations.admin_import import CONFIRM_SALT
+
+    preview = upload(admin_client_, csv_bytes(good_rows()))
+    token = _token(preview)
+    own_files = sorted(p.name for p in stash.iterdir())
+    before = snapshot()
+    forged = {
+        "user": admin_user.pk,
+        "model": "recommendations.recommendation",
+        "file": victims[0].name,
+        "sha256": "0" * 64,
+        "name": "x.csv",
+        "format": "0",
+        "resource": "0",
+    }
+    attempts = {
+        "changed": {"token": token[:-3] + ("aaa" if token[-3:] != "aaa" else "bbb")},
+        "forged": {"token": signing.dumps(forged, salt=CONFIRM_SALT, key="not-this-site's-secret")},
+        "wrong salt": {"token": signing.dumps(forged)},
+        "no token": {},
+        "a path, as the library's form took": {
+            "import_file_name": f"../{victims[1].name}",
+            "original_file_name": "x.csv",
+            "format": "0",
+            "resource": "0",
+        },
+    }
+    for name, data in attempts.items():
+        response = admin_client_.post(PROCESS, data)
+        reason = "incomplete" if "token" not in data else "not issued by this site"
+        page = _refused(response, reason)
+        assert "secret" not in page.lower(), name
+        assert snapshot() == before, name
+        assert [v.read_bytes() for v in victims] == [b"report,number\nsecret-report,1\n", b"SECRET=1\n"], name
+        assert sorted(p.name for p in stash.iterdir()) == own_files, name
+    # The genuine confirmation still works.
+    assert confirm(admin_client_, preview).status_code == 302
+    assert new_report.recommendations.count() == 3
+    assert victims[0].exists()
+
+
+def test_a_confirmation_from_another_user_is_refused(client, admin_client_, django_user_model, new_report, stash):
+    preview = upload(admin_client_, csv_bytes(good_rows()))
+    other = _make_user(django_user_model, "other-admin", ADMIN, is_staff=True, is_superuser=True)
+    intruder = type(client)()
+    intruder.force_login(other)
+    before = snapshot()
+    _refused(intruder.post(PROCESS, {"token": _token(preview)}), "issued to another user")
+    assert snapshot() == before
+    # Nor does the token confirm an import of another model, for its own user.
+    response = admin_client_.post("/admin/recommendations/progressupdate/process_import/", {"token": _token(preview)})
+    _refused(response, "issued to another user or for another import")
+    assert snapshot() == before
+    assert confirm(admin_client_, preview).status_code == 302  # its user's file was left alone
+    assert new_report.recommendations.count() == 3
+
+
+def test_a_replayed_confirmation_is_refused_and_adds_no_rows(admin_client_, seeded, stash):
+    """History rows without a source key would be added twice by a second confirmation."""
+    target = Recommendation.objects.get(report__slug=R2016, number=2)
+    count = target.update_count
+    content = csv_bytes([upd(2, summary="Replayed?")], headers=UPDATE_HEADERS)
+    preview = upload(admin_client_, content, model="progressupdate")
+    assert confirm(admin_client_, preview, model="progressupdate").status_code == 302
+    before = snapshot()
+    again = confirm(admin_client_, preview, model="progressupdate")
+    _refused(again, "already been confirmed")
+    assert snapshot() == before
+    target.refresh_from_db()
+    assert target.update_count == count + 1
+    assert list(stash.iterdir()) == []  # the confirmed upload is gone
+
+
+def test_an_expired_confirmation_is_refused(admin_client_, new_report, stash, settings):
+    preview = upload(admin_client_, csv_bytes(good_rows()))
+    settings.TRACKER_IMPORT_CONFIRM_MAX_AGE = -1
+    before = snapshot()
+    _refused(confirm(admin_client_, preview), "This preview has expired")
     assert snapshot() == before
 
 
