@@ -3,7 +3,7 @@ officers see only what is addressed to their organisations; only auditors write.
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import EmptyPage, PageNotAnInteger
+from django.core.paginator import EmptyPage
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -17,6 +17,7 @@ from recommendations.models import Owner, Recommendation, Status
 from recommendations.services import progress_update_create
 from recommendations.tables import RecommendationTable
 from tracker.access import can_record_updates, organisation_scope, scope_for
+from tracker.inputs import page_number
 
 PAGE_SIZES = (25, 50, 100)
 
@@ -53,8 +54,8 @@ def table_page(request, queryset, *, export_stem: str, filterset: Recommendation
     if export in FORMATS:
         return table, export_response(table.data.data, export, stem=export_stem)
     try:
-        table.paginate(page=request.GET.get("page", 1), per_page=page_size(request))
-    except (EmptyPage, PageNotAnInteger):
+        table.paginate(page=page_number(request), per_page=page_size(request))
+    except EmptyPage:
         raise Http404("No such page of results.") from None
     return table, None
 
