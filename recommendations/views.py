@@ -73,7 +73,13 @@ def recommendation_list(request):
     table, export = table_page(request, base, export_stem="recommendations", filterset=filterset)
     if export:
         return export
-    return render(request, "recommendations/list.html", {"filterset": filterset, **_table_context(request, table)})
+    # Invalid filters: the form again with its errors and an empty table, as a 400.
+    return render(
+        request,
+        "recommendations/list.html",
+        {"filterset": filterset, **_table_context(request, table)},
+        status=400 if filterset.errors else 200,
+    )
 
 
 @require_safe

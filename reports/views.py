@@ -77,6 +77,7 @@ def portfolio(request):
             "total": sum(item["count"] for item in summary),
             "latest_updates": selectors.latest_updates(scope=scope, limit=10, as_at=as_at),
         },
+        status=400 if form.errors else 200,  # a bad date: shown today's, with the error by the field
     )
 
 
