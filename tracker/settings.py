@@ -45,6 +45,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # /healthz answers here, before anything that reads the database (sessions, users).
+    "tracker.health.HealthCheckMiddleware",
     # Logs every 403 with who asked for what (tracker.audit), CSRF failures included.
     "tracker.audit.AuditMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
