@@ -15,6 +15,7 @@ from recommendations.models import AuditDimension, Owner, ProgressUpdate, Recomm
 from recommendations.widgets import FastSelect, FastSelectMultiple
 from reports.models import Report
 from tracker.access import Scope
+from tracker.inputs import EARLIEST_YEAR, LATEST_YEAR, validate_date_in_range
 
 OwnerLink = Recommendation.owners.through
 DimensionLink = Recommendation.audit_dimensions.through
@@ -124,17 +125,26 @@ def _terms(query: str) -> list[str]:
     return [t.strip('"') for t in terms if t.strip('"')][:10]
 
 
+class YearFilter(django_filters.NumberFilter):
+    """A whole year in the range the tracker knows: a year lookup turns the year into
+    dates, and a year such as 0 or 20160101 has none (a 500 before issue #17)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", EARLIEST_YEAR)
+        kwargs.setdefault("max_value", LATEST_YEAR)
+        kwargs.setdefault("widget", forms.NumberInput(attrs={"inputmode": "numeric"}))
+        super().__init__(*args, **kwargs)
+
+
 class RecommendationFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="Search text and progress", method="filter_q")
     report = django_filters.MultipleChoiceFilter(
         label="Report", choices=_report_choices, field_name="report__slug", widget=FastSelectMultiple
     )
-    year_from = django_filters.NumberFilter(
-        label="Published from (year)", field_name="report__published__year", lookup_expr="gte"
-    )
-    year_to = django_filters.NumberFilter(
-        label="Published to (year)", field_name="report__published__year", lookup_expr="lte"
-    )
+    year_from = YearFilter(label="Published from (year)", field_name="report__published__year", lookup_expr="gte")
+    year_to = YearFilter(label="Published to (year)", field_name="report__published__year", lookup_expr="lte")
     owner = django_filters.MultipleChoiceFilter(
         label="Addressed to", choices=_owner_choices, method="filter_owner", widget=FastSelectMultiple
     )
@@ -161,6 +171,7 @@ class RecommendationFilter(django_filters.FilterSet):
         method="filter_not_assessed_since",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="Includes recommendations never assessed.",
+        validators=[validate_date_in_range],
     )
 
     class Meta:

@@ -3,7 +3,7 @@ officers see only what is addressed to their organisations; only auditors write.
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import EmptyPage, PageNotAnInteger
+from django.core.paginator import EmptyPage
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -17,6 +17,7 @@ from recommendations.models import Owner, Recommendation, Status
 from recommendations.services import NewerUpdates, progress_update_create
 from recommendations.tables import RecommendationTable
 from tracker.access import can_record_updates, organisation_scope, scope_for
+from tracker.inputs import page_number
 
 PAGE_SIZES = (25, 50, 100)
 
@@ -53,8 +54,8 @@ def table_page(request, queryset, *, export_stem: str, filterset: Recommendation
     if export in FORMATS:
         return table, export_response(table.data.data, export, stem=export_stem)
     try:
-        table.paginate(page=request.GET.get("page", 1), per_page=page_size(request))
-    except (EmptyPage, PageNotAnInteger):
+        table.paginate(page=page_number(request), per_page=page_size(request))
+    except EmptyPage:
         raise Http404("No such page of results.") from None
     return table, None
 
@@ -73,7 +74,13 @@ def recommendation_list(request):
     table, export = table_page(request, base, export_stem="recommendations", filterset=filterset)
     if export:
         return export
-    return render(request, "recommendations/list.html", {"filterset": filterset, **_table_context(request, table)})
+    # Invalid filters: the form again with its errors and an empty table, as a 400.
+    return render(
+        request,
+        "recommendations/list.html",
+        {"filterset": filterset, **_table_context(request, table)},
+        status=400 if filterset.errors else 200,
+    )
 
 
 @require_safe

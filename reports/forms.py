@@ -2,6 +2,8 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
+from tracker.inputs import validate_date_in_range
+
 
 def _as_at_field(what: str) -> forms.DateField:
     return forms.DateField(
@@ -9,6 +11,8 @@ def _as_at_field(what: str) -> forms.DateField:
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="Recomputed from the history as it stood on that date. Leave empty for today.",
+        # Before 1900 there is no history, and near year 1 the dashboard's date arithmetic overflowed.
+        validators=[validate_date_in_range],
     )
 
 

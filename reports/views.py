@@ -10,6 +10,7 @@ from recommendations.views import PAGE_SIZES, page_size, table_page
 from reports.forms import AsAtForm, DashboardForm
 from reports.models import Report
 from tracker.access import scope_for
+from tracker.inputs import page_number
 
 REPORTS_PER_PAGE = 25
 
@@ -20,14 +21,11 @@ def _report_page(request, scope, as_at=None) -> dict:
     queries (4 as at a date): the page, with the number of publications in all as a
     window count in the same query, and the page's counts. Every publication on one
     page took 4.5 s at 4,000 publications (BENCHMARKS.md)."""
-    try:
-        number = int(request.GET.get("page", 1))
-    except ValueError:
-        raise Http404("No such page of publications.") from None
+    number = page_number(request)
     start = (number - 1) * REPORTS_PER_PAGE
     reports = Report.objects.all() if as_at is None else Report.objects.filter(published__lte=as_at)
-    reports = list(reports.annotate(in_all=Window(Count("pk")))[max(start, 0) : start + REPORTS_PER_PAGE])
-    if number < 1 or (number > 1 and not reports):
+    reports = list(reports.annotate(in_all=Window(Count("pk")))[start : start + REPORTS_PER_PAGE])
+    if number > 1 and not reports:
         raise Http404("No such page of publications.")
     if as_at is None:
         counts = selectors.status_counts_by_report((r.pk for r in reports), scope=scope)
@@ -79,6 +77,7 @@ def portfolio(request):
             "total": sum(item["count"] for item in summary),
             "latest_updates": selectors.latest_updates(scope=scope, limit=10, as_at=as_at),
         },
+        status=400 if form.errors else 200,  # a bad date: shown today's, with the error by the field
     )
 
 
@@ -128,6 +127,8 @@ def report_detail(request, slug):
             "page_sizes": PAGE_SIZES,
             "per_page": page_size(request),
         },
+        # A bad date or filter: the dashboard as of today and the errors by their fields.
+        status=400 if form.errors or filterset.errors else 200,
     )
 
 

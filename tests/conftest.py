@@ -2,13 +2,26 @@
 (Inverclyde Alliance, a CPP), an officer of organisation B (the Scottish
 Government), an admin, and an anonymous visitor."""
 
+import os
+
 import pytest
 from django.contrib.auth.models import Group
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from recommendations.models import Owner
 from tracker.roles import ADMIN, AUDITOR, OFFICER
 
 PASSWORD = "correct-horse-battery-staple"
+
+# Property-based tests (tests/test_fuzz_urls.py): a fixed, repeatable budget in CI; more
+# examples with HYPOTHESIS_PROFILE=dev. A test's examples share its personas and database
+# transaction (a request may add to it, as a user would), hence the suppressed health checks.
+_HYPOTHESIS = dict(derandomize=True, deadline=None, database=None, print_blob=False)
+_SHARED_FIXTURES = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+hypothesis_settings.register_profile("ci", max_examples=20, suppress_health_check=_SHARED_FIXTURES, **_HYPOTHESIS)
+hypothesis_settings.register_profile("dev", max_examples=300, suppress_health_check=_SHARED_FIXTURES, **_HYPOTHESIS)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(autouse=True)

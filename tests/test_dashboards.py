@@ -103,7 +103,7 @@ def test_dashboard_page_as_at_a_date(auditor_client, seeded):
 
 def test_dashboard_rejects_a_malformed_date(auditor_client, seeded):
     response = auditor_client.get(f"/reports/{R2016}/", {"as_at": "yesterday", "stale_months": "0"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     page = response.content.decode()
     assert "Enter a valid date" in page and "Current status" in page
 

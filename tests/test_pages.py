@@ -108,8 +108,9 @@ def test_publications_come_a_page_at_a_time(auditor_client, seeded):
     assert first.count("Paged report") + second.count("Paged report") == 20
     assert "Page 1 of 2" in first and "Page 2 of 2" in second and "?page=2" in first
     assert "recommendations in 27 publications" in auditor_client.get("/").content.decode()
-    for page in (3, 0, "x"):
-        assert auditor_client.get("/reports/", {"page": page}).status_code == 404
+    assert auditor_client.get("/reports/", {"page": 3}).status_code == 404  # past the end
+    for page in (0, "x"):  # not a page number at all (tests/test_bad_input.py)
+        assert auditor_client.get("/reports/", {"page": page}).status_code == 400
 
 
 def test_healthz_needs_no_sign_in_and_checks_the_database(client):

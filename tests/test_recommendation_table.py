@@ -113,7 +113,7 @@ def test_empty_result_says_so_and_offers_to_clear(auditor_client, seeded):
 
 def test_invalid_filter_values_are_reported_not_crashed(auditor_client, seeded):
     response = auditor_client.get(URL, {"status": "purple", "year_from": "soon"})
-    assert response.status_code == 200
+    assert response.status_code == 400  # the visitor's mistake (issue #17), shown in the form
     assert shown_count(response) == 0
     assert "Select a valid choice" in response.content.decode()
 
@@ -351,6 +351,6 @@ def test_with_many_reports_the_report_filter_is_a_title_box(auditor_client, seed
     by_title = auditor_client.get(URL, {"report_title": "initial review"})
     assert shown_count(by_title) == 21
     unknown = auditor_client.get(URL, {"report": "no-such-report"})
-    assert unknown.status_code == 200 and "Select a valid choice" in unknown.content.decode()
+    assert unknown.status_code == 400 and "Select a valid choice" in unknown.content.decode()
     dashboard = auditor_client.get(f"/reports/{R2016}/").content.decode()
     assert 'name="report_title"' not in dashboard

@@ -12,6 +12,7 @@ user, the page's own reads, the update's writes — so no step is left untried:
 """
 
 import datetime
+from unittest.mock import patch
 
 import pytest
 from django.db import OperationalError, connection
@@ -169,3 +170,32 @@ def test_healthz_is_503_while_the_database_is_unreachable_and_200_after(client):
     assert response.status_code == 503
     assert response.json() == {"status": "error", "database": "unavailable"}
     assert client.get("/healthz").status_code == 200
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_healthz_is_503_json_whatever_cookies_come_with_it(auditor, signed_in):
+    """A browser or a probe that sends a session cookie made the session and auth middleware
+    read the database before the view, which turned the outage into a 500 HTML page."""
+    client = Client(raise_request_exception=False)
+    if signed_in:
+        client.force_login(auditor)
+    client.cookies["sessionid"] = client.cookies["sessionid"].value if signed_in else "not-a-real-session"
+    client.cookies["csrftoken"] = "x" * 32
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError(FAULT)
+
+    with patch.object(connection, "ensure_connection", unreachable), connection.execute_wrapper(DatabaseGoesAway(0)):
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"status": "error", "database": "unavailable"}
+    assert client.get("/healthz").json() == {"status": "ok", "database": "ok"}
+
+
+def test_the_health_middleware_answers_the_urlconfs_healthz():
+    from django.urls import reverse
+
+    from tracker.health import HealthCheckMiddleware
+
+    assert reverse("healthz") == HealthCheckMiddleware.path

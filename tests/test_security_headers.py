@@ -245,3 +245,33 @@ def test_every_progress_update_is_logged_once_committed(
     update = rec.updates.get(author__username="auditor")
     (line,) = [line for line in _audit_lines(caplog) if "event=progress_update" in line]
     assert f"user=auditor recommendation={rec.pk} update={update.pk} rag=Green" in line
+
+
+def _no_store(response) -> bool:
+    directives = {d.strip().split("=")[0] for d in response.get("Cache-Control", "").split(",")}
+    return {"private", "no-store"} <= directives and "public" not in directives
+
+
+def test_every_page_and_export_for_a_signed_in_user_is_private_and_not_stored(officer_b, seeded):
+    """What a signed-in user sees is theirs: no shared cache or browser back-button store
+    keeps it after they sign out (issue #17). Every named URL, whatever its status."""
+    from tests.test_access_matrix import MATRIX
+
+    client = Client(raise_request_exception=False)
+    client.force_login(officer_b)
+    urls = [reverse(name, kwargs=kwargs()) for name, (kwargs, _) in MATRIX.items() if name != "logout"]
+    urls += [f"/recommendations/?_export={fmt}" for fmt in ("csv", "xlsx", "json")]
+    urls += ["/my/?_export=csv", "/owners/cosla/?_export=xlsx", "/reports/community-planning-update-2016/?_export=csv"]
+    urls += ["/recommendations/?page=-1", "/recommendations/?year_from=0", "/no-such-page/"]
+    for url in urls:
+        response = client.get(url)
+        assert _no_store(response), (url, response.status_code, response.get("Cache-Control"))
+
+
+@pytest.mark.parametrize("path", ["/accounts/login/", "/recommendations/"])
+def test_a_response_that_varies_by_visitor_is_not_stored_even_signed_out(client, path):
+    """The sign-in form carries a CSRF token made for this visitor; a page's redirect to
+    sign in depends on the session cookie sent."""
+    response = client.get(path)
+    assert "Cookie" in response.get("Vary", "")
+    assert _no_store(response)

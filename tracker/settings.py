@@ -45,11 +45,15 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # /healthz answers here, before anything that reads the database (sessions, users).
+    "tracker.health.HealthCheckMiddleware",
     # Logs every 403 with who asked for what (tracker.audit), CSRF failures included.
     "tracker.audit.AuditMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Content-Security-Policy on every page (CONTENT_SECURITY_POLICY below).
     "csp.middleware.CSPMiddleware",
+    # Cache-Control: private, no-store for signed-in users and per-visitor responses.
+    "tracker.privacy.PrivateResponsesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
