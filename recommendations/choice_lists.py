@@ -3,8 +3,8 @@ each process between requests and built again only when they may have changed.
 
 Every save or delete of an owner, report, audit dimension or recommendation gives
 ``ChoiceListsVersion`` a new random token, inside the writer's own transaction (signals
-connected in ``RecommendationsConfig.ready``; the synthetic data generator, which
-writes with COPY, calls ``changed()`` itself). A page reads the token (one query) and
+connected in ``RecommendationsConfig.ready``; the synthetic data generator, which writes
+with COPY, calls ``changed()`` itself: bench/synthetic.py). A page reads the token (one query) and
 uses the lists its process built under the same token, or builds them and keeps them
 under it. A process that read the token before a write committed keeps lists under the
 old token, which no later page reads. Without the row (a flushed test database), nothing
