@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """The two commands in README.md, with nothing but Python 3.11+ on the machine.
 
-    python3 dev.py run    set up (virtual environment, install, migrate, seed,
-                          demo accounts) and serve on http://127.0.0.1:8000
-    python3 dev.py test   run the whole test suite (extra arguments go to pytest)
+    python3 dev.py run    set up (virtual environment, install requirements.lock,
+                          migrate, seed, demo accounts) and serve on http://127.0.0.1:8000
+    python3 dev.py test   install requirements-dev.lock and run the whole test suite
+                          (extra arguments go to pytest)
 
 Set DATABASE_URL to use PostgreSQL instead of the SQLite file db.sqlite3.
 """
@@ -18,8 +19,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
-LOCK = ROOT / "requirements.lock"
-STAMP = VENV / ".requirements.lock.sha256"
+RUNTIME_LOCK = ROOT / "requirements.lock"  # what the app needs to run
+DEV_LOCK = ROOT / "requirements-dev.lock"  # that plus the test and development tools
 PYTHON = VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
@@ -32,22 +33,28 @@ def run(*args: str, env: dict | None = None) -> None:
     subprocess.run(args, cwd=ROOT, check=True, env=env)
 
 
-def ensure_environment() -> None:
-    """Create .venv and install the pinned requirements when the lock file changed."""
+def ensure_environment(lock: Path) -> None:
+    """Create .venv and install a lock file's pins when they changed since it was last installed.
+
+    Each lock has its own stamp, so that `run` after `test` (or the reverse) installs nothing
+    when neither lock changed: the dev lock includes the runtime one, and pip only adds."""
     if sys.version_info < (3, 11):
         sys.exit("Python 3.11 or newer is needed.")
     if not PYTHON.exists():
         say(f"creating a virtual environment in {VENV.name}/")
         venv.EnvBuilder(with_pip=True).create(VENV)
-    digest = hashlib.sha256(LOCK.read_bytes()).hexdigest()
-    if not STAMP.exists() or STAMP.read_text().strip() != digest:
-        say("installing pinned requirements (requirements.lock)")
-        run(str(PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", str(LOCK))
-        STAMP.write_text(digest)
+    # The dev lock includes the runtime lock (-r): its digest covers both files.
+    files = dict.fromkeys([RUNTIME_LOCK, lock])
+    digest = hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()
+    stamp = VENV / f".{lock.name}.sha256"
+    if not stamp.exists() or stamp.read_text().strip() != digest:
+        say(f"installing pinned requirements ({lock.name})")
+        run(str(PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", str(lock))
+        stamp.write_text(digest)
 
 
 def cmd_run(args: list[str]) -> None:
-    ensure_environment()
+    ensure_environment(RUNTIME_LOCK)
     env = {**os.environ, "DJANGO_DEBUG": os.environ.get("DJANGO_DEBUG", "1")}
     manage = [str(PYTHON), "manage.py"]
     run(*manage, "migrate", "--no-input", env=env)
@@ -58,7 +65,7 @@ def cmd_run(args: list[str]) -> None:
 
 
 def cmd_test(args: list[str]) -> None:
-    ensure_environment()
+    ensure_environment(DEV_LOCK)
     env = dict(os.environ)
     in_ci = env.get("CI", "").lower() == "true"
     if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):

@@ -1,7 +1,7 @@
 """Server-side time and SQL query count of the tracker's pages, exports and updates,
 against the Django admin changelist (the peer) and the page's own SQL (the floor).
 
-Run against a database holding synthetic data (``manage.py generate_synthetic``)::
+Run against a database holding synthetic data (``bench/generate_synthetic.py``)::
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/tracker_bench .venv/bin/python bench/pages.py --repeat 30
 
@@ -139,7 +139,7 @@ def items() -> list[Item]:
     """What to measure, on the synthetic data: a large report, a long history."""
     from django.db.models import Sum
 
-    from recommendations import synthetic
+    from bench import synthetic
     from recommendations.models import Owner, Recommendation, Status
     from reports.models import Report
 
@@ -384,11 +384,11 @@ def main(argv: list[str] | None = None) -> list[Row]:
     from django.db import connection
     from django.test import Client, override_settings
 
-    from recommendations import synthetic
+    from bench import synthetic
     from recommendations.models import ProgressUpdate, Recommendation
 
     if not synthetic.exists():
-        sys.exit("No synthetic data in this database: run `manage.py generate_synthetic` first.")
+        sys.exit("No synthetic data in this database: run `bench/generate_synthetic.py` first.")
     if removed := remove_benchmark_updates():
         print(f"Removed {removed:,} progress updates left by an earlier run", flush=True)
     print(

@@ -3,7 +3,7 @@ Django's cache under the data version (tracker.cache) and built again when it ch
 
 Every save or delete of an owner, report, audit dimension, recommendation or progress
 update gives the data a new version (signals connected in ``RecommendationsConfig.ready``;
-the synthetic data generator, which writes with COPY, calls ``changed()`` itself).
+the synthetic data generator, which writes with COPY, calls ``changed()`` itself: bench/synthetic.py).
 A page with the lists kept reads them with no query.
 """
 

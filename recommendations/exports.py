@@ -4,7 +4,9 @@ Rows come from ``.iterator(chunk_size=...)``, each with its owners' names, so
 memory stays flat whatever the row count (django-tables2's TableExport measured
 25x slower and 200x hungrier, and HTML-escapes text). Cells a spreadsheet would
 execute are neutralised in CSV and XLSX; JSON carries values as stored. The CSV's
-lines are built by the database (``_csv_lines_sql``), the same on SQLite and PostgreSQL.
+lines are built by the database (``_csv_lines_sql``), the same on SQLite and PostgreSQL,
+and streamed as they come. The XLSX file is written in constant memory into a temporary
+file and then streamed from it.
 """
 
 import csv
@@ -25,6 +27,7 @@ from tracker.dates import DatePrecision, iso_partial_date
 HEADERS = ["Report", "Published", "Number", "Recommendation", "Owners", "Theme", "Status", "Last assessed", "Updates"]
 FORMATS = ("csv", "xlsx", "json")
 CHUNK = 2000  # rows per database round trip
+XLSX_BLOCK = 64 * 1024  # bytes per piece of a streamed XLSX file
 LINES = 500  # rows per piece of a streamed CSV: a piece of 2,000 rows doubled the peak memory
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Free text: the only cells that can start like a formula (the rest are dates, numbers, labels).
@@ -216,28 +219,53 @@ def export_response(queryset: QuerySet[Recommendation], fmt: str, stem: str = "r
     elif fmt == "json":
         response = StreamingHttpResponse(_json_chunks(rows), content_type="application/json")
     elif fmt == "xlsx":
-        return FileResponse(
+        # Built whole in a temporary file first (a zip's directory comes last), then streamed.
+        response = FileResponse(
             _xlsx_file(rows),
             as_attachment=True,
             filename=_filename(stem, "xlsx"),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
+        response.block_size = XLSX_BLOCK
+        return response
     else:
         raise ValueError(f"Unknown export format {fmt!r}")
     response["Content-Disposition"] = f'attachment; filename="{_filename(stem, fmt)}"'
     return response
 
 
-def _xlsx_file(rows: Iterable[list]):
-    """A write-only (constant memory) workbook spooled to a temporary file."""
-    from openpyxl import Workbook
+# XlsxWriter's options: a text cell is always text. By default it would turn text starting
+# with "=" into a formula, a URL into a hyperlink (at most 65,530 a sheet) and "12" into 12.
+XLSX_OPTIONS = {
+    "constant_memory": True,  # each row is written out when the next starts; text in-line
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+}
+# Column types, in HEADERS order: numbers as numbers, everything else as text. Dates are
+# partial ("2018-07", "2006"), so they stay ISO text rather than invent a day.
+NUMBER_COLUMNS = (HEADERS.index("Number"), HEADERS.index("Updates"))
 
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Recommendations")
-    sheet.append(HEADERS)
-    for row in rows:
-        sheet.append([neutralise(v) for v in row])
+
+def _xlsx_file(rows: Iterable[list]):
+    """The workbook, written by XlsxWriter in constant-memory mode into a temporary file
+    (returned at its start, for FileResponse to stream in chunks): memory stays flat
+    whatever the row count. It replaced openpyxl's write-only mode, which was the
+    export's bottleneck (BENCHMARKS.md, "XLSX export (#18)")."""
+    import xlsxwriter
+
     handle = tempfile.TemporaryFile()
-    workbook.save(handle)
+    workbook = xlsxwriter.Workbook(handle, XLSX_OPTIONS)
+    sheet = workbook.add_worksheet("Recommendations")
+    sheet.write_row(0, 0, HEADERS)
+    text, number = sheet.write_string, sheet.write_number
+    columns = [(i, number if i in NUMBER_COLUMNS else text, i in TEXT_COLUMNS) for i in range(len(HEADERS))]
+    for r, row in enumerate(rows, start=1):
+        for i, write, free_text in columns:
+            value = row[i]
+            if value is None or value == "":
+                continue  # an empty cell, not a cell holding empty text
+            write(r, i, neutralise(value) if free_text else value)
+    workbook.close()
     handle.seek(0)
     return handle

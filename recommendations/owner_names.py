@@ -10,8 +10,8 @@ owners (BENCHMARKS.md, fifth round).
 Every change of a recommendation's owners, whichever road it comes by, refreshes it:
 the admin, the import and carrying forward change owners through the many-to-many
 manager (``m2m_changed``); renaming an owner changes the line of every recommendation
-addressed to it; deleting an owner removes it from theirs. The synthetic-data generator,
-which writes with COPY, fills the column itself.
+addressed to it; deleting an owner removes it from theirs. The synthetic-data generator
+(bench/synthetic.py), which writes with COPY, fills the column itself.
 """
 
 from collections.abc import Iterable

@@ -57,7 +57,9 @@ def add_update(rec, rag=Status.AMBER, on=datetime.date(2018, 7, 1), summary="Pro
 
 
 def generate_synthetic(n: int, **overrides) -> None:
-    """``manage.py generate_synthetic`` at a small scale: n recommendations, 8 updates each
+    """``bench/generate_synthetic.py`` at a small scale: n recommendations, 8 updates each
     on average, a report per 25 (at least 2), 6 more owners, unless overridden."""
+    from bench.generate_synthetic import Command
+
     options = {"updates": n * 8, "reports": max(2, n // 25), "extra_owners": 6, **overrides}
-    call_command("generate_synthetic", recommendations=n, force=True, stdout=io.StringIO(), **options)
+    call_command(Command(), recommendations=n, force=True, stdout=io.StringIO(), **options)

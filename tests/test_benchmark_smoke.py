@@ -4,12 +4,16 @@ query count changes with the number of recommendations."""
 
 import importlib.util
 import math
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
-from recommendations import synthetic
+from bench import synthetic
+from bench.generate_synthetic import Command as GenerateSynthetic
 from recommendations.models import ProgressUpdate, Recommendation, Status
 from tests.factories import generate_synthetic
 
@@ -61,7 +65,21 @@ def test_generated_data_is_consistent_and_deterministic(seeded):
 def test_generator_refuses_with_debug_off_unless_forced(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="DEBUG is off"):
-        call_command("generate_synthetic", recommendations=5)
+        call_command(GenerateSynthetic(), recommendations=5)
+
+
+def test_generator_script_runs_as_documented(tmp_path):
+    """The documented invocation, ``python bench/generate_synthetic.py``, from a clean
+    process: it sets Django up itself, and refuses (exit status 1) with DEBUG off."""
+    script = str(BENCH.parent / "generate_synthetic.py")
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+    run = {"capture_output": True, "text": True, "env": env}
+    usage = subprocess.run([sys.executable, script, "--help"], **run)
+    assert usage.returncode == 0, usage.stderr
+    assert "usage: python bench/generate_synthetic.py" in usage.stdout and "--recommendations" in usage.stdout
+    env.update(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="x" * 50, DJANGO_ALLOWED_HOSTS="localhost")
+    refused = subprocess.run([sys.executable, script, "--recommendations", "5"], **run)
+    assert refused.returncode == 1 and "DEBUG is off" in refused.stderr, refused.stderr
 
 
 def test_benchmark_runs_and_query_counts_do_not_grow(seeded):

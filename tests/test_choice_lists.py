@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from recommendations import choice_lists, synthetic
+from bench import synthetic
+from recommendations import choice_lists
 from recommendations.models import AuditDimension, Owner
 from recommendations.services import recommendations_carry_forward
 from tests.factories import generate_synthetic, make_owner, make_recommendation, make_report

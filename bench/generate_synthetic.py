@@ -1,7 +1,22 @@
+"""Adds deterministic synthetic data at scale to a database, for the benchmarks.
+
+    .venv/bin/python bench/generate_synthetic.py --recommendations 100000 --updates 1000000 --force
+
+Was ``manage.py generate_synthetic``; it lives beside the benchmarks now, so that the
+domain app ships no benchmark tooling. Same options, same refusals: a Django management
+command (``Command``) run from this script, which sets Django up first (DATABASE_URL
+chooses the database, as for manage.py). Tests call it with
+``call_command(Command(), ...)``.
+"""
+
+import os
+import sys
+from pathlib import Path
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from recommendations import synthetic
+ROOT = Path(__file__).resolve().parent.parent
 
 
 class Command(BaseCommand):
@@ -24,6 +39,8 @@ class Command(BaseCommand):
         parser.add_argument("--force", action="store_true", help="Run even with DEBUG off (never in production).")
 
     def handle(self, *args, recommendations, updates, reports, extra_owners, seed, reset, force, **options):
+        from bench import synthetic  # needs the app registry, ready by now
+
         if not settings.DEBUG and not force:
             raise CommandError(
                 "Refusing to add synthetic data while DEBUG is off: it is for benchmark databases only. "
@@ -66,3 +83,17 @@ class Command(BaseCommand):
                 f"recommendations and {result.updates:,} progress updates in {result.seconds:.1f} s."
             )
         )
+
+
+def main(argv: list[str]) -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
+    import django
+
+    django.setup()
+    # Django's own handling: --help, CommandError as a one-line message and exit status 1.
+    Command().run_from_argv(["python", "bench/generate_synthetic.py", *argv])
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
