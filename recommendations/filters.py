@@ -60,12 +60,6 @@ def _dimension_choices():
 STATUS_CHOICES = [(s.slug, s.label) for s in Status]
 
 
-def addressed_to_owners(queryset, slugs):
-    """Recommendations addressed to any of these owners; choosing a CPP includes those
-    addressed to all CPPs."""
-    return queryset.addressed_to(Owner.objects.filter(slug__in=slugs).ids_with_all_cpps())
-
-
 class StoredDocument(Expression):
     """A recommendation's stored full-text document (PostgreSQL only: the generated column
     ``search_document`` of migration 0005, outside the model state), under whatever alias
@@ -236,7 +230,7 @@ class RecommendationFilter(django_filters.FilterSet):
         return text_search(queryset, value, scope=self.scope)
 
     def filter_owner(self, queryset, name, value):
-        return addressed_to_owners(queryset, value) if value else queryset
+        return queryset.addressed_to_slugs(value) if value else queryset
 
     def filter_owner_kind(self, queryset, name, value):
         if not value:

@@ -134,6 +134,11 @@ class RecommendationQuerySet(models.QuerySet):
     def with_report(self):
         return self.select_related("report")
 
+    def addressed_to_slugs(self, slugs):
+        """Addressed to any of the owners with these slugs; choosing a CPP includes those
+        addressed to all CPPs."""
+        return self.addressed_to(Owner.objects.filter(slug__in=slugs).ids_with_all_cpps())
+
     def addressed_to(self, owner_ids):
         """Addressed to any of these owners, as an EXISTS (a DISTINCT join measured twice as slow)."""
         link = Recommendation.owners.through.objects.filter(recommendation_id=OuterRef("pk"), owner_id__in=owner_ids)

@@ -15,7 +15,6 @@ from django.db import connection
 from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
 
-from recommendations.filters import addressed_to_owners
 from recommendations.models import Owner, ProgressUpdate, Recommendation, Status
 from tracker.access import Scope
 from tracker.dates import DatePrecision, format_partial_date
@@ -60,7 +59,7 @@ def recommendations_for_table(*, scope: Scope) -> QuerySet[Recommendation]:
 
 def recommendations_for_owner(owner: Owner, *, scope: Scope) -> QuerySet[Recommendation]:
     """Addressed to this owner; for a single CPP, also those addressed to all CPPs."""
-    return addressed_to_owners(recommendations_for_table(scope=scope), [owner.slug])
+    return recommendations_for_table(scope=scope).addressed_to_slugs([owner.slug])
 
 
 def may_see_publication(report, *, scope: Scope) -> bool:

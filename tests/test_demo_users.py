@@ -3,7 +3,7 @@ from django.contrib.auth import authenticate as django_authenticate
 from django.core.management import CommandError, call_command
 from django.test import RequestFactory
 
-from tracker.management.commands.demo_users import DEMO_PASSWORD
+from recommendations.management.commands.demo_users import DEMO_PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -28,8 +28,8 @@ from bench.load.server import (
     production_env,
     recreate_postgres_database,
 )
+from recommendations.management.commands.demo_users import DEMO_PASSWORD
 from tests.scratch_db import ON_POSTGRES, scratch_database_url
-from tracker.management.commands.demo_users import DEMO_PASSWORD
 
 
 def _production_check_env(**extra) -> dict[str, str]:

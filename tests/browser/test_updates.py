@@ -9,10 +9,10 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
+from recommendations.management.commands.demo_users import DEMO_PASSWORD
 from recommendations.models import Recommendation, Status
 from tests.browser.conftest import assert_accessible
 from tests.factories import add_update
-from tracker.management.commands.demo_users import DEMO_PASSWORD
 
 R2016 = "/reports/community-planning-update-2016/"
 
