@@ -11,10 +11,10 @@ from django.db import connection
 from django.db.models import Exists, Expression, F, OuterRef, Q
 
 from recommendations import choice_lists
+from recommendations.access import Scope
 from recommendations.models import AuditDimension, Owner, ProgressUpdate, Recommendation, Status
 from recommendations.widgets import FastSelect, FastSelectMultiple
 from reports.models import Report
-from tracker.access import Scope
 from tracker.inputs import EARLIEST_YEAR, LATEST_YEAR, validate_date_in_range
 
 OwnerLink = Recommendation.owners.through

@@ -2,7 +2,7 @@
 
 Views in ``reports`` reach recommendation data only through this module.
 Every function that reads recommendations or updates takes the user's
-``Scope`` (tracker.access) and returns only what that user may see.
+``Scope`` (recommendations.access) and returns only what that user may see.
 """
 
 import bisect
@@ -15,8 +15,8 @@ from django.db import connection
 from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
 
+from recommendations.access import Scope
 from recommendations.models import Owner, ProgressUpdate, Recommendation, Status
-from tracker.access import Scope
 from tracker.dates import DatePrecision, format_partial_date
 
 

@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
+from recommendations.access import EVERYTHING, Scope
 from recommendations.models import ProgressUpdate, Recommendation, Status
-from tracker.access import EVERYTHING, Scope
 from tracker.audit import audit
 from tracker.dates import DatePrecision, period_end, period_start
 

@@ -1,4 +1,4 @@
-"""Recommendation pages. Every view reads through the user's Scope (tracker.access):
+"""Recommendation pages. Every view reads through the user's Scope (recommendations.access):
 officers see only what is addressed to their organisations; only auditors write."""
 
 from django.contrib import messages
@@ -10,13 +10,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from recommendations import selectors
+from recommendations.access import organisation_scope, scope_for
 from recommendations.exports import FORMATS, export_response
 from recommendations.filters import RecommendationFilter
 from recommendations.forms import ProgressUpdateForm
 from recommendations.models import Owner, Recommendation, Status
 from recommendations.services import NewerUpdates, progress_update_create
 from recommendations.tables import RecommendationTable
-from tracker.access import can_record_updates, organisation_scope, scope_for
+from tracker.access import can_record_updates
 from tracker.inputs import page_number
 
 PAGE_SIZES = (25, 50, 100)

@@ -5,11 +5,11 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from recommendations import selectors
+from recommendations.access import scope_for
 from recommendations.filters import RecommendationFilter
 from recommendations.views import PAGE_SIZES, page_size, table_page
 from reports.forms import AsAtForm, DashboardForm
 from reports.models import Report
-from tracker.access import scope_for
 from tracker.inputs import page_number
 
 REPORTS_PER_PAGE = 25

@@ -7,10 +7,10 @@ import io
 import pytest
 
 from recommendations import selectors
+from recommendations.access import EVERYTHING
 from recommendations.models import Status
 from reports.models import Report
 from tests.factories import add_update, make_owner, make_recommendation, make_report
-from tracker.access import EVERYTHING
 
 pytestmark = pytest.mark.django_db
 

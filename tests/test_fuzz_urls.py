@@ -29,12 +29,12 @@ from django.urls.resolvers import RoutePattern
 from hypothesis import given
 from hypothesis import strategies as st
 
+from recommendations.access import EVERYTHING
 from recommendations.filters import RecommendationFilter
 from recommendations.forms import ProgressUpdateForm
 from recommendations.models import Owner, Recommendation
 from reports.forms import DashboardForm
 from reports.models import Report
-from tracker.access import EVERYTHING
 
 pytestmark = pytest.mark.django_db
 

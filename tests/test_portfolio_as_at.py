@@ -8,10 +8,10 @@ import pytest
 from django.db.models import Count
 
 from recommendations import selectors
+from recommendations.access import EVERYTHING, scope_for
 from recommendations.models import Owner, ProgressUpdate, Recommendation, Status
 from reports.models import ReportKind
 from tests.factories import add_update, at_migration, generate_synthetic, make_owner, make_recommendation, make_report
-from tracker.access import EVERYTHING, scope_for
 from tracker.dates import DatePrecision
 
 pytestmark = pytest.mark.django_db

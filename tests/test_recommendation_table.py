@@ -14,12 +14,12 @@ from openpyxl import load_workbook
 from openpyxl.utils.escape import unescape
 
 from recommendations import selectors
+from recommendations.access import EVERYTHING, scope_for
 from recommendations.exports import HEADERS, TEXT_COLUMNS, export_rows, neutralise
 from recommendations.filters import RecommendationFilter
 from recommendations.models import Owner, Recommendation, Status
 from recommendations.views import table_page
 from tests.factories import add_update, make_owner, make_recommendation, make_report
-from tracker.access import EVERYTHING, scope_for
 
 pytestmark = pytest.mark.django_db
 

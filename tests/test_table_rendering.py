@@ -11,10 +11,10 @@ from django.test import RequestFactory
 from django.utils.html import format_html, format_html_join
 
 from recommendations import selectors
+from recommendations.access import scope_for
 from recommendations.models import Owner, Status
 from recommendations.tables import EXCERPT, RecommendationTable
 from tests.factories import add_update, make_owner, make_recommendation, make_report
-from tracker.access import scope_for
 
 
 def _library_rows(table) -> str:

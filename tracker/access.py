@@ -1,18 +1,13 @@
-"""Who may see and do what. Every view reads recommendations through ``Scope``.
+"""Who has which role, read from the user's groups: the floor every app builds on (it
+imports no app). What each role may see of the data is the app's own business
+(recommendations.access.Scope).
 
 - Auditors and admins see every recommendation; auditors record progress.
-- Officers see only recommendations addressed to their organisation(s) (for a
-  CPP officer, also those addressed to all CPPs), and never a local response
-  concerning another organisation.
 - A signed-in user with no role sees a page saying so, and nothing else.
 """
 
-from dataclasses import dataclass
-
-from django.db.models import Q, QuerySet
 from django.shortcuts import render
 
-from recommendations.models import Owner, Recommendation
 from tracker.roles import ADMIN, AUDITOR, OFFICER
 
 
@@ -31,73 +26,6 @@ def roles(user) -> frozenset[str]:
 
 def can_record_updates(user) -> bool:
     return AUDITOR in roles(user)
-
-
-@dataclass(frozen=True)
-class Scope:
-    """What one user may see."""
-
-    everything: bool
-    owner_ids: frozenset[int] = frozenset()  # an officer's organisations, plus "all CPPs" for a CPP officer
-    organisation_ids: frozenset[int] = frozenset()  # the officer's own organisations
-
-    @property
-    def key(self) -> str:
-        """What this scope may see, as a cache key part: two viewers share a kept fragment
-        only when they may see exactly the same."""
-        if self.everything:
-            return "all"
-        owners = "-".join(str(pk) for pk in sorted(self.owner_ids))
-        return f"o{owners}.{'-'.join(str(pk) for pk in sorted(self.organisation_ids))}"
-
-    def recommendations(self, queryset: QuerySet) -> QuerySet:
-        """Only the recommendations this user may see (an EXISTS, no duplicates)."""
-        if self.everything:
-            return queryset
-        return queryset.addressed_to(self.owner_ids)
-
-    def updates(self, queryset: QuerySet) -> QuerySet:
-        """Only updates on visible recommendations, without other organisations' local responses."""
-        if self.everything:
-            return queryset
-        visible = self.recommendations(Recommendation.objects.all()).values("pk")
-        return self.summaries(queryset.filter(recommendation__in=visible))
-
-    def summaries(self, queryset: QuerySet) -> QuerySet:
-        """Updates whose words this user may search: every update for auditors and admins;
-        for anyone else, national assessments and their own organisations' local responses
-        (the recommendations are bounded by the search's own queryset)."""
-        if self.everything:
-            return queryset
-        return queryset.filter(Q(concerns__isnull=True) | Q(concerns__in=self.organisation_ids))
-
-
-EVERYTHING = Scope(everything=True)
-NOTHING = Scope(everything=False)
-
-
-def scope_for(user) -> Scope:
-    """The user's scope, cached on the user object (at most two queries per request)."""
-    cached = getattr(user, "_tracker_scope", None)
-    if cached is not None:
-        return cached
-    user_roles = roles(user)
-    if user_roles & {AUDITOR, ADMIN}:
-        scope = EVERYTHING
-    elif OFFICER in user_roles:
-        scope = organisation_scope(user)
-    else:
-        scope = NOTHING
-    user._tracker_scope = scope
-    return scope
-
-
-def organisation_scope(user) -> Scope:
-    """Recommendations addressed to the user's own organisations (for a CPP, also
-    those addressed to all CPPs), whatever their role: "my recommendations"."""
-    organisation_ids = set(user.organisations.values_list("pk", flat=True))
-    owner_ids = Owner.objects.filter(pk__in=organisation_ids).ids_with_all_cpps()
-    return Scope(everything=False, owner_ids=frozenset(owner_ids), organisation_ids=frozenset(organisation_ids))
 
 
 # Pages a signed-in user without a role may still use: their own account.

@@ -2,14 +2,13 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from reports.views import portfolio
 from tracker import views
 
 admin.site.site_header = "Recommendation Tracker administration"
 admin.site.site_title = "Recommendation Tracker admin"
 
 urlpatterns = [
-    path("", portfolio, name="home"),
+    path("", include("reports.home_urls")),
     path("healthz", views.healthz, name="healthz"),
     # Sign-in pages. No password-reset-by-email flow: no mail is configured, and
     # admins reset passwords in the admin site.
