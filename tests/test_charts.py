@@ -462,3 +462,18 @@ def test_seed_pages_charts_say_their_counts(seed_pages):
     portfolio = _page_facts(seed_pages["portfolio"])
     assert portfolio["charts"] and all("tracker-chart--compact" in c["class"] for c in portfolio["charts"])
     assert len(portfolio["status_counts"]) == len(portfolio["charts"]) + 1  # the totals, then a list per row
+
+
+# What else differs between two requests for the same page: CSP nonces and CSRF tokens.
+_PER_REQUEST = re.compile(r'(nonce|csrfmiddlewaretoken" value|name="csrf-token" content)="[^"]*"')
+
+
+@pytest.mark.parametrize("url", SEED_PAGES.values())
+def test_a_page_renders_its_charts_the_same_every_time(seeded, auditor_client, url):
+    """Chart ids come from the render, not from a counter of the process, so the same page is
+    the same bytes on every request (what caching a page or a fragment needs)."""
+    first, second = (_PER_REQUEST.sub(r'\1=""', auditor_client.get(url).content.decode()) for _ in range(2))
+    assert "<pattern id=" in first
+    assert first == second
+    ids = re.findall(r' id="([^"]+)"', first)
+    assert len(ids) == len(set(ids)), "an id is repeated on the page"
