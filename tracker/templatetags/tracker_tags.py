@@ -55,9 +55,14 @@ def rag_status(value) -> Status | None:
         return None
 
 
+# The SGDS tag colour of each status (its own colours are tracker.css's tracker-rag--<slug>).
+_SGDS_TAG = {Status.RED: "ds_tag--red", Status.AMBER: "ds_tag--yellow", Status.GREEN: "ds_tag--green"}
+
+
 @register.inclusion_tag("_rag_tag.html")
 def rag_tag(status) -> dict:
-    return {"status": status}
+    status = rag_status(status)
+    return {"status": status, "sgds_tag": _SGDS_TAG.get(status, "ds_tag--grey")}
 
 
 _RAG_TAGS: dict = {}
@@ -71,7 +76,7 @@ def rag_tag_html(status) -> str:
     try:
         return _RAG_TAGS[status]
     except KeyError:
-        html = _RAG_TAGS[status] = render_to_string("_rag_tag.html", {"status": status})
+        html = _RAG_TAGS[status] = render_to_string("_rag_tag.html", rag_tag(status))
         return html
 
 
