@@ -4,8 +4,10 @@ Rendered through django.template with sample data: no database.
 """
 
 import datetime
+import json
 import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 from django.template import Context, Template
@@ -320,3 +322,158 @@ def test_trend_with_changing_totals_or_none_at_all():
     html = render("{% rag_trend trend %}", trend=trend[:1])
     assert "Status of 0 recommendations at 1 assessment date: 2019: none" in html
     assert trend_table(html) == [["Date", "Total"], ["2019", "0"]]
+
+
+# --- the seed data's pages ---------------------------------------------------------------
+#
+# What the portfolio and the 2016 dashboard show in their charts and status counts: accessible
+# names, captions, legends, every segment's status, place, size and paint, the numbers printed,
+# the patterns each chart defines, the trend's axis and table. Recorded in
+# tests/snapshots/charts_seed.json from the pages as they were rendered before the charts became
+# templates (commit 3489cbd), ids replaced by their order, whitespace collapsed: a change to what
+# a person sees or a screen reader reads shows here; a change to markup alone does not.
+
+SEED_PAGES = {"portfolio": "/", "dashboard_2016": "/reports/community-planning-update-2016/"}
+SNAPSHOT = Path(__file__).parent / "snapshots" / "charts_seed.json"
+
+
+def _words(element: ET.Element) -> str:
+    return " ".join(" ".join(element.itertext()).split())
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _attrs(element: ET.Element, paint=lambda value: value, leave_out=()) -> str:
+    """An element's name and attributes, sorted, as one line: "rect fill=#fff width=100%"."""
+    pairs = (f"{k}={paint(v)}" for k, v in sorted(element.attrib.items()) if k not in leave_out)
+    return " ".join([_local(element.tag), *pairs])
+
+
+def _chart_facts(figure: ET.Element) -> dict:
+    """What one <figure class="tracker-chart"> shows and says, its ids replaced by their order."""
+    (svg,) = [el for el in figure.iter(f"{SVG}svg") if el.get("role") == "img"]
+    patterns = list(svg.iter(f"{SVG}pattern"))
+    ids = {p.get("id"): f"pattern-{i}" for i, p in enumerate(patterns)}
+    assert len(ids) == len(patterns), "pattern ids repeat within a chart"
+
+    def paint(value):
+        if value and value.startswith("url(#"):
+            assert value[5:-1] in ids, f"{value} names no pattern of this chart"
+            return f"url({ids[value[5:-1]]})"
+        return value
+
+    def layers(element):
+        return [_attrs(rect, paint) for rect in element if _local(rect.tag) == "rect"]
+
+    caption = figure.find("figcaption")
+    legend = figure.find("ul")
+    return {
+        "class": figure.get("class"),
+        "caption": _words(caption) if caption is not None else None,
+        "name": svg.get("aria-label"),
+        "title": _words(svg.find(f"{SVG}title")),
+        "focusable": svg.get("focusable"),
+        "size": f"{svg.get('width')} x {svg.get('height')}",
+        "patterns": [
+            [f"{ids[p.get('id')]}: {_attrs(p, leave_out={'id'})}", *(_attrs(shape) for shape in p)] for p in patterns
+        ],
+        "segments": [
+            {
+                "class": s.get("class"),
+                "box": " ".join(s.get(k) for k in ("x", "y", "width", "height")),
+                "layers": layers(s),
+                "text": [f"{_attrs(t)}: {_words(t)}" for t in s.iter(f"{SVG}text")],
+            }
+            for s in svg.iter(f"{SVG}svg")
+            if "tracker-chart__segment" in s.get("class", "")
+        ],
+        "lines": [_attrs(line) for line in svg.iter(f"{SVG}line") if line not in _pattern_parts(svg)],
+        "texts": [
+            f"{_attrs(t)}: {_words(t)}"
+            for t in svg.iter(f"{SVG}text")
+            if "tracker-chart__count" not in t.get("class", "")
+        ],
+        "legend": None
+        if legend is None
+        else [
+            {
+                "text": _words(li),
+                "tags": [tag.get("class") for tag in li.iter("strong")],
+                "swatch": [layers(sw) for sw in li.iter(f"{SVG}svg")],
+            }
+            for li in legend
+        ],
+        "text": _words(figure),
+    }
+
+
+def _pattern_parts(svg: ET.Element) -> set:
+    return {shape for p in svg.iter(f"{SVG}pattern") for shape in p}
+
+
+def _page_facts(html: str) -> dict:
+    """Every chart, trend table and list of status counts on a page, in page order."""
+    figures = re.findall(r'<figure class="tracker-chart.*?</figure>', html, re.S)
+    tables = re.findall(r'<table class="ds_table tracker-table tracker-chart__table".*?</table>', html, re.S)
+    counts = re.findall(r'<ul class="tracker-status-counts">.*?</ul>', html, re.S)
+    return {
+        "charts": [_chart_facts(ET.fromstring(f)) for f in figures],
+        "trend_tables": [[[_words(cell) for cell in row] for row in ET.fromstring(t).iter("tr")] for t in tables],
+        "status_counts": [[_words(li) for li in ET.fromstring(ul)] for ul in counts],
+        "empty": [text_of(p) for p in re.findall(r'<p class="tracker-chart__empty">.*?</p>', html, re.S)],
+    }
+
+
+@pytest.fixture
+def seed_pages(seeded, auditor_client) -> dict:
+    pages = {}
+    for name, url in SEED_PAGES.items():
+        response = auditor_client.get(url)
+        assert response.status_code == 200
+        pages[name] = response.content.decode()
+    return pages
+
+
+def test_seed_pages_show_what_they_showed_before(seed_pages):
+    facts = {name: _page_facts(html) for name, html in seed_pages.items()}
+    expected = json.loads(SNAPSHOT.read_text())
+    for name in SEED_PAGES:
+        for key in expected[name]:
+            assert facts[name][key] == expected[name][key], (name, key)
+
+
+def test_seed_pages_charts_say_their_counts(seed_pages):
+    # Read off the seed documents, not the snapshot: the 2018 impact report's ratings.
+    dashboard = _page_facts(seed_pages["dashboard_2016"])
+    bar, trend = dashboard["charts"]
+    assert bar["caption"] == "Status of this report's recommendations"
+    counts = "Red 2 (15%), Amber 3 (23%), Green 5 (38%), Not rated 3 (23%)"
+    assert bar["name"] == bar["title"] == f"Status of this report's recommendations: {counts}"
+    assert [item["text"] for item in bar["legend"]] == ["Red 2", "Amber 3", "Green 5", "Not rated 3"]
+    assert [s["class"].rsplit("--", 1)[1] for s in bar["segments"]] == ["red", "amber", "green", "not-rated"]
+    assert len(bar["patterns"]) == 3  # red, amber and not rated; green is plain
+    assert trend["name"] == (
+        "Status of 13 recommendations at 2 assessment dates: Published 3 March 2016: Never assessed 13; "
+        "July 2018: Red 2, Amber 3, Green 5, Not rated 3"
+    )
+    assert dashboard["trend_tables"][0][-1] == ["July 2018", "2", "3", "5", "3", "0", "13"]
+    portfolio = _page_facts(seed_pages["portfolio"])
+    assert portfolio["charts"] and all("tracker-chart--compact" in c["class"] for c in portfolio["charts"])
+    assert len(portfolio["status_counts"]) == len(portfolio["charts"]) + 1  # the totals, then a list per row
+
+
+# What else differs between two requests for the same page: CSP nonces and CSRF tokens.
+_PER_REQUEST = re.compile(r'(nonce|csrfmiddlewaretoken" value|name="csrf-token" content)="[^"]*"')
+
+
+@pytest.mark.parametrize("url", SEED_PAGES.values())
+def test_a_page_renders_its_charts_the_same_every_time(seeded, auditor_client, url):
+    """Chart ids come from the render, not from a counter of the process, so the same page is
+    the same bytes on every request (what caching a page or a fragment needs)."""
+    first, second = (_PER_REQUEST.sub(r'\1=""', auditor_client.get(url).content.decode()) for _ in range(2))
+    assert "<pattern id=" in first
+    assert first == second
+    ids = re.findall(r' id="([^"]+)"', first)
+    assert len(ids) == len(set(ids)), "an id is repeated on the page"

@@ -24,24 +24,26 @@ _rag_tag.html): a tag's background fills the segment and its text colour draws
 the outline, the pattern and the count, so the count has the tag's contrast
 (7.3:1 to 10.7:1).
 
-All geometry is computed here (``_bar``, ``_trend``), and so is the markup
-(``_bar_html``, ``_trend_html``). Horizontal positions are percentages of the
-chart's width (so a chart fills its container) and vertical ones pixels, so text and patterns keep their size
-and shape however wide the chart is drawn. No JavaScript, no inline styles:
-SVG presentation attributes and classes in tracker.css only.
+All geometry is computed here, as plain data (``bar_geometry``,
+``trend_geometry``: positions, sizes, colours, pattern ids, labels); the markup
+is the templates' (``charts/_rag_bar.html``, ``charts/_rag_trend.html``), which
+only loop and print. Horizontal positions are percentages of the chart's width
+(so a chart fills its container) and vertical ones pixels, so text and patterns
+keep their size and shape however wide the chart is drawn. No JavaScript, no
+inline styles: SVG presentation attributes and classes in tracker.css only.
+
+A chart's element ids are derived from what it shows (its kind and accessible
+name), made unique within one render, so that the same page renders the same
+bytes on every request.
 """
 
-import functools
-import itertools
+import hashlib
 import math
 from dataclasses import dataclass
 
 from django import template
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
 
 from recommendations.models import Status
-from tracker.templatetags.tracker_tags import rag_tag_html
 
 register = template.Library()
 
@@ -82,6 +84,7 @@ PATTERN_OPACITY = "0.55"
 INK_STROKE = 5
 GAP_STROKE = 3
 DASHES = "6 4"
+SWATCH_DASHES = "4 2"  # a legend swatch is small: shorter dashes
 
 # In-bar numbers are printed where they fit in the narrowest likely chart (a
 # 320px screen less the page's side padding); a number that needs a wider
@@ -92,6 +95,8 @@ COUNT_BREAKPOINTS = (480, 640, 800, 960, 1120)
 BAR_HEIGHT = 40
 COMPACT_BAR_HEIGHT = 16
 BAR_FONT_SIZE = 16
+COUNT_HALO = 4  # px of the segment's fill drawn round an in-bar number
+SWATCH_SIZE = 20  # px, a legend swatch
 DIGIT_WIDTH = 10  # px per digit of a bold 16px number, generously
 NUMBER_PADDING = 12
 
@@ -105,13 +110,23 @@ TREND_MAX_COLUMN = 12  # % of the width: a single column is not a wall
 TREND_COLUMN_SHARE = 0.6  # of a column's slot
 TREND_MAX_TICKS = 6
 TREND_LABEL_MAX_LINES = 3
+AXIS_COLOUR = "#333333"  # the axis, its numbers and labels
+GRID_COLOUR = "#b3b3b3"
 
-_ids = itertools.count(1)
 
-
-def _next_id() -> str:
-    """A prefix for a chart's element ids, unique in the process (so on any page)."""
-    return f"rag-chart-{next(_ids)}"
+def _chart_id(kind: str, label: str, taken: set | None) -> str:
+    """A prefix for a chart's element ids: from its kind and accessible name (so the same chart
+    has the same ids on every request), numbered on when the render already has it (the same
+    chart twice on a page). ``taken`` is the render's set of ids so far."""
+    prefix = f"rag-{kind}-{hashlib.blake2s(label.encode(), digest_size=4).hexdigest()}"
+    if taken is None:
+        return prefix
+    chart_id, n = prefix, 1
+    while chart_id in taken:
+        n += 1
+        chart_id = f"{prefix}-{n}"
+    taken.add(chart_id)
+    return chart_id
 
 
 def _num(value: float) -> str:
@@ -134,69 +149,48 @@ def _items(summary) -> list[dict]:
 
 
 def _patterns(prefix: str, statuses) -> list[dict]:
-    """<pattern> definitions for the statuses that have one, ids prefixed; ``markup`` is the
-    element itself (the same for every chart but its id: built once, not looped in a template)."""
+    """The <pattern> tiles of the statuses that have one: id, ink and shapes."""
     patterns = []
     for status in statuses:
-        if SWATCHES[status].pattern:
-            pattern_id = f"{prefix}-{status.slug}"
-            patterns.append({"id": pattern_id, "markup": mark_safe(_pattern_markup(status).replace(_ID, pattern_id))})  # noqa: S308  # nosec - constants
+        swatch = SWATCHES[status]
+        if swatch.pattern:
+            shapes = _PATTERN_SHAPES[swatch.pattern]
+            patterns.append(
+                {
+                    "id": f"{prefix}-{status.slug}",
+                    "ink": swatch.ink,
+                    "lines": shapes["lines"],
+                    "dots": shapes["dots"],
+                }
+            )
     return patterns
 
 
-_ID = "{id}"
-
-
-@functools.cache
-def _pattern_markup(status: Status) -> str:
-    """A status's <pattern> element, drawn in its ink, with _ID for its id (constants only)."""
-    swatch = SWATCHES[status]
-    shapes = _PATTERN_SHAPES[swatch.pattern]
-    lines = "".join(
-        f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="{swatch.ink}" stroke-width="1"'
-        f' stroke-opacity="{PATTERN_OPACITY}"/>'
-        for x1, y1, x2, y2 in shapes["lines"]
-    )
-    dots = "".join(
-        f'<circle cx="{cx}" cy="{cy}" r="{r}" fill="{swatch.ink}" fill-opacity="{PATTERN_OPACITY}"/>'
-        for cx, cy, r in shapes["dots"]
-    )
-    return (
-        f'<pattern id="{_ID}" width="{PATTERN_SIZE}" height="{PATTERN_SIZE}" patternUnits="userSpaceOnUse">'
-        f"{lines}{dots}</pattern>"
-    )
-
-
 def _paint(prefix: str, status: Status) -> dict:
-    """How a segment or legend swatch of this status is painted. ``rects`` and ``swatch_rects``
-    are the painted layers as markup (fill, pattern, outline, white gap) for a segment and for
-    a legend swatch: the same for every chart but the pattern's id, so built once."""
+    """How a segment or legend swatch of this status is painted: the tag's background, its
+    pattern (if it has one), an outline in the tag's ink (dashed for Never assessed), a white gap."""
     swatch = SWATCHES[status]
-    pattern_url = f"url(#{prefix}-{status.slug})" if swatch.pattern else ""
     return {
         "status": status,
         "slug": status.slug,
         "fill": swatch.fill,
         "ink": swatch.ink,
-        "rects": mark_safe(_rects(status, DASHES).replace(_ID, pattern_url)),  # noqa: S308  # nosec - constants
-        "swatch_rects": mark_safe(_rects(status, SWATCH_DASHES).replace(_ID, pattern_url)),  # noqa: S308  # nosec
+        "pattern_url": f"url(#{prefix}-{status.slug})" if swatch.pattern else "",
+        "dashed": swatch.dashed,
     }
 
 
-SWATCH_DASHES = "4 2"  # a legend swatch is small: shorter dashes
-
-
-@functools.cache
-def _rects(status: Status, dashes: str) -> str:
-    """The painted layers of a status (constants only), with _ID for its pattern's url."""
-    swatch = SWATCHES[status]
-    pattern = f'<rect width="100%" height="100%" fill="{_ID}"/>' if swatch.pattern else ""
-    dash = f' stroke-dasharray="{dashes}"' if swatch.dashed else ""
-    return (
-        f'<rect width="100%" height="100%" fill="{swatch.fill}"/>{pattern}'
-        f'<rect width="100%" height="100%" fill="none" stroke="{swatch.ink}" stroke-width="{INK_STROKE}"{dash}/>'
-        f'<rect width="100%" height="100%" fill="none" stroke="#ffffff" stroke-width="{GAP_STROKE}"/>'
-    )
+# What every chart's template needs of the constants above.
+_STYLE = {
+    "pattern_size": PATTERN_SIZE,
+    "pattern_opacity": PATTERN_OPACITY,
+    "ink_stroke": INK_STROKE,
+    "gap_stroke": GAP_STROKE,
+    "dashes": DASHES,
+    "swatch_dashes": SWATCH_DASHES,
+    "swatch_size": SWATCH_SIZE,
+    "count_halo": COUNT_HALO,
+}
 
 
 def _legend(prefix: str, items) -> list[dict]:
@@ -207,16 +201,25 @@ def _bar_label(items) -> str:
     return ", ".join(f"{item['status'].label} {item['count']} ({item['percent']}%)" for item in items if item["count"])
 
 
-@register.simple_tag
-def rag_bar(summary, compact=False, caption="", legend=True) -> str:
+def _taken(context) -> set:
+    """The chart ids of this render so far (one page, however many templates it includes)."""
+    return context.render_context.setdefault("tracker_chart_ids", set())
+
+
+@register.inclusion_tag("charts/_rag_bar.html", takes_context=True)
+def rag_bar(context, summary, compact=False, caption="", legend=True) -> dict:
     """A 100%-stacked bar of a summary. See the module docstring."""
-    return _bar_html(_bar(summary, compact, caption, legend))
+    return bar_geometry(summary, compact, caption, legend, taken=_taken(context))
 
 
-def _bar(summary, compact=False, caption="", legend=True) -> dict:
+def bar_geometry(summary, compact=False, caption="", legend=True, *, taken: set | None = None) -> dict:
+    """Everything charts/_rag_bar.html prints. ``taken``: ids already used on the page."""
     items = _items(summary)
     total = sum(item["count"] for item in items)
-    prefix = _next_id()
+    caption = str(caption or "")
+    label = _bar_label(items)
+    label = f"{caption}: {label}" if caption else label
+    prefix = _chart_id("bar", label, taken) if total else ""
     height = COMPACT_BAR_HEIGHT if compact else BAR_HEIGHT
     segments = []
     start = 0
@@ -238,14 +241,13 @@ def _bar(summary, compact=False, caption="", legend=True) -> dict:
             }
         )
         start += item["count"]
-    label = _bar_label(items)
-    caption = str(caption or "")
     return {
+        **_STYLE,
         "id": prefix,
         "total": total,
         "compact": bool(compact),
         "caption": caption,
-        "label": f"{caption}: {label}" if caption else label,
+        "label": label,
         "height": height,
         "font_size": BAR_FONT_SIZE,
         "text_y": _num(height / 2),
@@ -279,20 +281,20 @@ def _wrap(label: str, max_chars: int) -> list[str]:
     return lines or [""]
 
 
-@register.simple_tag
-def rag_trend(trend, caption="") -> str:
+@register.inclusion_tag("charts/_rag_trend.html", takes_context=True)
+def rag_trend(context, trend, caption="") -> dict:
     """A column per date of a trend, stacked by status, and a table of it. See the module docstring."""
-    return _trend_html(_trend(trend, caption))
+    return trend_geometry(trend, caption, taken=_taken(context))
 
 
-def _trend(trend, caption="") -> dict:
+def trend_geometry(trend, caption="", *, taken: set | None = None) -> dict:
+    """Everything charts/_rag_trend.html prints. ``taken``: ids already used on the page."""
     points = [
         {"date": point.get("date"), "label": str(point["label"]), "items": _items(point["summary"])}
         for point in trend or []
     ]
-    prefix = _next_id()
     if not points:
-        return {"id": prefix, "points": []}
+        return {"points": []}
 
     totals = [sum(item["count"] for item in point["items"]) for point in points]
     occurring = [
@@ -306,7 +308,10 @@ def _trend(trend, caption="") -> dict:
     baseline = TREND_TOP + TREND_PLOT_HEIGHT
     digits = len(str(top_tick))
     left = 100 * (digits * TREND_CHAR_WIDTH + 14) / MIN_CHART_WIDTH
-    ticks = [{"value": value, "y": _num(baseline - value * scale)} for value in range(0, top_tick + 1, step)]
+    ticks = [
+        {"value": value, "y": _num(baseline - value * scale), "stroke": AXIS_COLOUR if value == 0 else GRID_COLOUR}
+        for value in range(0, top_tick + 1, step)
+    ]
 
     # X axis: a slot per date, the column centred in it.
     n = len(points)
@@ -321,6 +326,16 @@ def _trend(trend, caption="") -> dict:
         label_space = 12 + line_height * max(map(len, wrapped))
     else:  # Turned to read upwards, one line each, so that even 12 fit on a phone.
         label_space = 16 + max(len(point["label"]) for point in points) * TREND_CHAR_WIDTH
+
+    constant = len(set(totals)) == 1
+    subject = f"{totals[0]} recommendation{'s' if totals[0] != 1 else ''}" if constant else "recommendations"
+    described = "; ".join(
+        f"{point['label']}: "
+        + (", ".join(f"{i['status'].label} {i['count']}" for i in point["items"] if i["count"]) or "none")
+        for point in points
+    )
+    label = f"Status of {subject} at {n} assessment date{'s' if n != 1 else ''}: {described}"
+    prefix = _chart_id("trend", label, taken)
 
     columns = []
     for index, (point, total, lines) in enumerate(zip(points, totals, wrapped, strict=True)):
@@ -355,15 +370,8 @@ def _trend(trend, caption="") -> dict:
             }
         )
 
-    constant = len(set(totals)) == 1
-    subject = f"{totals[0]} recommendation{'s' if totals[0] != 1 else ''}" if constant else "recommendations"
-    described = "; ".join(
-        f"{point['label']}: "
-        + (", ".join(f"{i['status'].label} {i['count']}" for i in point["items"] if i["count"]) or "none")
-        for point in points
-    )
-    label = f"Status of {subject} at {n} assessment date{'s' if n != 1 else ''}: {described}"
     return {
+        **_STYLE,
         "id": prefix,
         "points": points,
         "label": label,
@@ -376,6 +384,7 @@ def _trend(trend, caption="") -> dict:
         "plot_top": TREND_TOP,
         "baseline": baseline,
         "ticks": ticks,
+        "text_colour": AXIS_COLOUR,
         "upright_labels": upright,
         "label_y": baseline + 8 + TREND_FONT_SIZE,
         "rotated_label_y": baseline + 10,
@@ -384,125 +393,3 @@ def _trend(trend, caption="") -> dict:
         "patterns": _patterns(prefix, occurring),
         "legend": [_paint(prefix, status) for status in occurring],
     }
-
-
-# Markup. Built here rather than in templates: the portfolio draws a bar in each of its 25
-# rows, and a template per chart cost a fifth of the page (BENCHMARKS.md, fifth round).
-# Numbers are printed as computed (SVG coordinates and counts: never localised).
-
-
-def _bar_html(c: dict) -> str:
-    """A bar: a figure holding the SVG (its name in aria-label and <title>; each segment a
-    nested <svg> of painted layers and, where it fits, its count) and the legend."""
-    if not c["total"]:
-        return mark_safe('<p class="tracker-chart__empty">No recommendations</p>')  # noqa: S308  # nosec - a constant
-    size = "tracker-chart--compact" if c["compact"] else "tracker-chart--sized"
-    label = escape(c["label"])
-    parts = [f'<figure class="tracker-chart tracker-chart--bar {size}">']
-    if c["caption"] and not c["compact"]:
-        parts.append(f'<figcaption class="tracker-chart__caption">{escape(c["caption"])}</figcaption>')
-    parts.append(
-        f'<svg class="tracker-chart__svg" xmlns="http://www.w3.org/2000/svg" width="100%" height="{c["height"]}"'
-        f' role="img" aria-label="{label}" focusable="false"><title>{label}</title>'
-        f'<defs>{"".join(p["markup"] for p in c["patterns"])}</defs><g aria-hidden="true">'
-    )
-    for s in c["segments"]:
-        parts.append(
-            f'<svg class="tracker-chart__segment tracker-chart__segment--{s["slug"]}" x="{s["x"]}%" y="0"'
-            f' width="{s["width"]}%" height="{c["height"]}">{s["rects"]}'
-        )
-        if s["show_count"]:
-            from_width = f" tracker-chart__count--from-{s['count_from']}" if s["count_from"] else ""
-            parts.append(
-                f'<text class="tracker-chart__count{from_width}" x="50%" y="{c["text_y"]}" dy="0.35em"'
-                f' text-anchor="middle" font-size="{c["font_size"]}" font-weight="700" fill="{s["ink"]}"'
-                f' stroke="{s["fill"]}" stroke-width="4" stroke-linejoin="round" paint-order="stroke">'
-                f"{s['count']:d}</text>"
-            )
-        parts.append("</svg>")
-    parts.append("</g></svg>")
-    if c["legend"]:
-        parts.append('<ul class="tracker-chart__legend">')
-        parts.extend(
-            f'<li class="tracker-chart__legend-item">{_swatch(item)}{rag_tag_html(item["status"])}'
-            f' <span class="tracker-chart__legend-count">{item["count"]:d}</span></li>'
-            for item in c["legend"]
-        )
-        parts.append("</ul>")
-    parts.append("</figure>")
-    return mark_safe("\n".join(parts))  # noqa: S308  # nosec - numbers, constants and escaped text
-
-
-def _swatch(item: dict) -> str:
-    return (
-        '<svg class="tracker-chart__swatch" xmlns="http://www.w3.org/2000/svg" width="20" height="20"'
-        f' aria-hidden="true" focusable="false">{item["swatch_rects"]}</svg>'
-    )
-
-
-def _trend_html(c: dict) -> str:
-    """A trend: the legend, the SVG (axis, ticks, a stacked column and a label per date) and
-    a table of the same numbers, which takes focus so that a keyboard can scroll it."""
-    if not c["points"]:
-        return mark_safe('<p class="tracker-chart__empty">No assessments yet.</p>')  # noqa: S308  # nosec - a constant
-    label = escape(c["label"])
-    font = c["font_size"]
-    legend = "".join(
-        f'<li class="tracker-chart__legend-item">{_swatch(item)}{rag_tag_html(item["status"])}</li>'
-        for item in c["legend"]
-    )
-    parts = [
-        '<figure class="tracker-chart tracker-chart--trend">',
-        f'<ul class="tracker-chart__legend">{legend}</ul>',
-        f'<svg class="tracker-chart__svg" xmlns="http://www.w3.org/2000/svg" width="100%" height="{c["height"]}"'
-        f' role="img" aria-label="{label}" focusable="false"><title>{label}</title>'
-        f'<defs>{"".join(p["markup"] for p in c["patterns"])}</defs><g aria-hidden="true">',
-        f'<text class="tracker-chart__axis-title" x="0" y="{c["axis_title_y"]}" font-size="{font}"'
-        ' fill="#333333">Recommendations</text>',
-    ]
-    for index, tick in enumerate(c["ticks"]):
-        stroke = "#333333" if index == 0 else "#b3b3b3"
-        parts.append(
-            f'<line class="tracker-chart__grid" x1="{c["plot_left"]}%" x2="{c["plot_right"]}%" y1="{tick["y"]}"'
-            f' y2="{tick["y"]}" stroke="{stroke}" stroke-width="1"/>'
-            f'<text class="tracker-chart__tick" x="{c["plot_left"]}%" y="{tick["y"]}" dx="-8" dy="0.35em"'
-            f' text-anchor="end" font-size="{font}" fill="#333333">{tick["value"]:d}</text>'
-        )
-    for column in c["columns"]:
-        parts.extend(
-            f'<svg class="tracker-chart__segment tracker-chart__segment--{s["slug"]}" x="{column["x"]}%"'
-            f' y="{s["y"]}" width="{column["width"]}%" height="{s["height"]}">{s["rects"]}</svg>'
-            for s in column["segments"]
-        )
-        if c["upright_labels"]:
-            lines = "".join(
-                f'<tspan x="{column["centre"]}%" dy="{line["dy"]}">{escape(line["text"])}</tspan>'
-                for line in column["lines"]
-            )
-            parts.append(
-                f'<text class="tracker-chart__label" x="{column["centre"]}%" y="{c["label_y"]}"'
-                f' text-anchor="middle" font-size="{font}" fill="#333333">{lines}</text>'
-            )
-        else:
-            parts.append(
-                f'<svg class="tracker-chart__label-anchor" x="{column["centre"]}%" y="{c["rotated_label_y"]}"'
-                ' width="1" height="1" overflow="visible"><text class="tracker-chart__label" transform="rotate(-90)"'
-                f' text-anchor="end" dy="0.35em" font-size="{font}" fill="#333333">'
-                f"{escape(column['label'])}</text></svg>"
-            )
-    parts.append("</g></svg></figure>")
-    heads = "".join(f'<th scope="col" class="tracker-table__number">{rag_tag_html(s)}</th>' for s in c["statuses"])
-    rows = "".join(
-        f'<tr><th scope="row">{escape(column["label"])}</th>'
-        + "".join(f'<td class="tracker-table__number">{count:d}</td>' for count in column["counts"])
-        + f'<td class="tracker-table__number">{column["total"]:d}</td></tr>'
-        for column in c["columns"]
-    )
-    parts.append(
-        '<div class="tracker-table-wrapper"><table class="ds_table tracker-table tracker-chart__table"'
-        ' data-smallscreen="scrolling" tabindex="0">'
-        f'<caption class="ds_!_margin-bottom--2">{escape(c["caption"])}</caption>'
-        f'<thead><tr><th scope="col">Date</th>{heads}<th scope="col" class="tracker-table__number">Total</th></tr>'
-        f"</thead><tbody>{rows}</tbody></table></div>"
-    )
-    return mark_safe("\n".join(parts))  # noqa: S308  # nosec - numbers, constants and escaped text

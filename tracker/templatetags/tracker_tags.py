@@ -2,7 +2,8 @@
 
 - ``{% rag_tag status %}`` renders ``_rag_tag.html``: a status as an SGDS tag,
   its word always visible. ``status`` may be a ``Status``, its integer value
-  or its slug.
+  or its slug. ``{% status_counts summary %}`` renders ``_status_counts.html``:
+  a RAG tag and a count per status.
 - ``{{ value|rag_status }}`` normalises the same inputs to a ``Status`` (or None).
 - ``{{ date|iso_partial_date:precision }}`` gives the machine form of a partial
   date for ``<time datetime="...">`` ("2018-07" for July 2018: no invented day).
@@ -11,8 +12,6 @@
   ``{{ field|error_anchor }}`` help it and ``_error_summary.html``.
 - ``{% table_html table %}`` renders a django-tables2 table through its ``as_html``.
 """
-
-import functools
 
 from django import forms, template
 from django.template.loader import render_to_string
@@ -56,38 +55,37 @@ def rag_status(value) -> Status | None:
         return None
 
 
-@register.simple_tag
-def rag_tag(status) -> str:
-    return rag_tag_html(status)
+# The SGDS tag colour of each status (its own colours are tracker.css's tracker-rag--<slug>).
+_SGDS_TAG = {Status.RED: "ds_tag--red", Status.AMBER: "ds_tag--yellow", Status.GREEN: "ds_tag--green"}
+
+
+@register.inclusion_tag("_rag_tag.html")
+def rag_tag(status) -> dict:
+    status = rag_status(status)
+    return {"status": status, "sgds_tag": _SGDS_TAG.get(status, "ds_tag--grey")}
+
+
+_RAG_TAGS: dict = {}
 
 
 def rag_tag_html(status) -> str:
-    """``_rag_tag.html`` for this status. There are five statuses, so each is rendered once
-    per process: tables show one per row, and a template render per cell cost more than the
-    rest of the row."""
-    return _rag_tag_html(rag_status(status))
+    """``_rag_tag.html`` for this status, as a string, for Python that builds a table's cells
+    (recommendations/tables.py). Kept for that alone: templates use ``{% rag_tag %}``. There
+    are five statuses (and "none of them"), so each is rendered once per process."""
+    status = rag_status(status)
+    try:
+        return _RAG_TAGS[status]
+    except KeyError:
+        html = _RAG_TAGS[status] = render_to_string("_rag_tag.html", rag_tag(status))
+        return html
 
 
-@functools.cache
-def _rag_tag_html(status: Status | None) -> str:
-    return render_to_string("_rag_tag.html", {"status": status})
-
-
-@register.simple_tag
-def status_counts(summary, show_percent=False) -> str:
+@register.inclusion_tag("_status_counts.html")
+def status_counts(summary, show_percent=False) -> dict:
     """The statuses that have recommendations, each as a RAG tag and its count (and, with
     ``show_percent``, its share), in severity order. ``summary`` is
-    ``recommendations.selectors.status_summary`` output. Built here: the portfolio shows
-    one per row, and a template per row cost more than the row's own cells."""
-    items = "".join(
-        f'\n<li class="tracker-status-counts__item">{rag_tag_html(item["status"])}'
-        f' <span class="tracker-status-counts__count">{item["count"]}'
-        + (f' <span class="tracker-status-counts__percent">({item["percent"]}%)</span>' if show_percent else "")
-        + "</span></li>"
-        for item in summary
-        if item["count"]
-    )
-    return mark_safe(f'<ul class="tracker-status-counts">{items}\n</ul>')  # noqa: S308  # nosec - numbers and tags
+    ``recommendations.selectors.status_summary`` output."""
+    return {"summary": summary, "show_percent": show_percent}
 
 
 @register.filter
