@@ -15,7 +15,7 @@ MAIN_PAGES = [
     ("sign-in", "/accounts/login/", None, 200),
     ("portfolio", "/", "auditor", 200),
     ("portfolio-as-at", "/?as_at=2016-07-01", "auditor", 200),
-    ("portfolio-date-refused", "/?as_at=2999-01-01", "auditor", 200),
+    ("portfolio-date-refused", "/?as_at=2999-01-01", "auditor", 400),
     ("reports", "/reports/", "auditor", 200),
     ("publication-without-recommendations", "/reports/community-planning-update-impact-2018/", "auditor", 200),
     ("recommendation", _recommendation("community-planning-update-2016", 1), "auditor", 200),
