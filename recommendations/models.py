@@ -5,11 +5,11 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef
 from django.db.models.functions import Left
+from django.urls import reverse
 from django.utils import timezone
 
 from tracker.dates import DatePrecision, format_partial_date, period_end, period_start
 from tracker.richtext import RichTextField
-from tracker.urlmaker import url_for
 
 
 class Status(models.IntegerChoices):
@@ -99,7 +99,7 @@ class Owner(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return url_for("recommendations:owner", self.slug)
+        return reverse("recommendations:owner", args=[self.slug])
 
     @property
     def former_name_list(self) -> list[str]:
@@ -222,7 +222,7 @@ class Recommendation(models.Model):
         return f"{self.report} – recommendation {self.number}"
 
     def get_absolute_url(self) -> str:
-        return url_for("recommendations:detail", self.pk)
+        return reverse("recommendations:detail", args=[self.pk])
 
     @property
     def status_label(self) -> str:

@@ -53,7 +53,7 @@ def recommendations_for_report(report, *, scope: Scope) -> QuerySet[Recommendati
 def recommendations_for_table(*, scope: Scope) -> QuerySet[Recommendation]:
     """The base queryset of the recommendations table: report joined, in the default
     order. The table fetches the owners of its page's rows itself, in one query
-    (``RecommendationTable.body_html``): a prefetch built a queryset per row."""
+    (``RecommendationTable.load_page_owners``): a prefetch built a queryset per row."""
     return scope.recommendations(Recommendation.objects.select_related("report")).order_by(*DEFAULT_ORDER)
 
 

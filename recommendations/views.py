@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
+from django_tables2 import RequestConfig
 
 from recommendations import selectors
 from recommendations.access import organisation_scope, scope_for
@@ -16,11 +17,9 @@ from recommendations.filters import RecommendationFilter
 from recommendations.forms import ProgressUpdateForm
 from recommendations.models import Owner, Recommendation, Status
 from recommendations.services import NewerUpdates, progress_update_create
-from recommendations.tables import RecommendationTable
+from recommendations.tables import PAGE_SIZES, RecommendationTable
 from tracker.access import can_record_updates
 from tracker.inputs import page_number
-
-PAGE_SIZES = (25, 50, 100)
 
 
 def _get_recommendation_for_user(request, pk: int, *, page: bool = True) -> Recommendation:
@@ -44,20 +43,28 @@ def page_size(request) -> int:
 def table_page(request, queryset, *, export_stem: str, filterset: RecommendationFilter | None = None):
     """Filter, sort and paginate ``queryset`` for the table, or export the whole
     filtered, sorted set when ``?_export=csv|xlsx|json``. Returns (table, export
-    response or None). Shared by every page that shows the table."""
+    response or None). Shared by every page that shows the table.
+
+    django-tables2's RequestConfig reads the sort (``sort``), the page (``page``, 404 if
+    it is not one) and the page size (``per_page``: one of PAGE_SIZES). The owners of the
+    page's rows are then fetched in one query, before the template renders the rows."""
     if filterset is not None:
         queryset = filterset.qs if filterset.is_valid() else queryset.none()
         if filterset.is_valid() and filterset.form.cleaned_data.get("q") and "sort" not in request.GET:
             if "rank" in queryset.query.annotations:  # PostgreSQL full-text search: best match first
                 queryset = queryset.order_by("-rank", *selectors.DEFAULT_ORDER)
-    table = RecommendationTable(queryset, order_by=request.GET.get("sort"))
+    table = RecommendationTable(queryset)
     export = request.GET.get("_export")
     if export in FORMATS:
+        RequestConfig(request, paginate=False).configure(table)
         return table, export_response(table.data.data, export, stem=export_stem)
+    # A page that is not a number is a 400 (page_number); one past the end, a 404.
+    paginate = {"per_page": page_size(request), "page": page_number(request), "silent": False}
     try:
-        table.paginate(page=page_number(request), per_page=page_size(request))
+        RequestConfig(request, paginate=paginate).configure(table)
     except EmptyPage:
         raise Http404("No such page of results.") from None
+    table.load_page_owners()
     return table, None
 
 

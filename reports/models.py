@@ -1,7 +1,7 @@
 from django.db import models
+from django.urls import reverse
 
 from tracker.dates import DatePrecision, format_partial_date
-from tracker.urlmaker import url_for
 
 
 class Publisher(models.Model):
@@ -66,7 +66,7 @@ class Report(models.Model):
         return self.short_title or self.title
 
     def get_absolute_url(self) -> str:
-        return url_for("reports:detail", self.slug)
+        return reverse("reports:detail", args=[self.slug])
 
     @property
     def published_display(self) -> str:

@@ -132,7 +132,7 @@ def test_the_table_sorts_addressed_to_by_the_names(seeded, auditor_client):
 
 
 def _row_ids(page: str) -> list[str]:
-    return re.findall(r'<td class="text"><a href="/recommendations/(\d+)/">', page)
+    return re.findall(r'<td class="tracker-table__ref"[^>]*><a href="/recommendations/(\d+)/">', page)
 
 
 def test_exports_print_the_names(seeded, auditor_client):

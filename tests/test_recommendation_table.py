@@ -34,8 +34,9 @@ def shown_count(response) -> int:
 
 
 def rows_of(response) -> list[str]:
-    """The detail links of the table's rows, in order."""
-    return re.findall(r'<td class="text"><a href="(/recommendations/\d+/)"', response.content.decode())
+    """The detail links of the table's rows (on each row's reference), in order."""
+    page = response.content.decode()
+    return re.findall(r'<td class="tracker-table__ref"[^>]*><a href="(/recommendations/\d+/)"', page)
 
 
 def test_table_lists_every_recommendation(auditor_client, seeded):

@@ -42,7 +42,7 @@ def test_auditor_moves_a_recommendation_from_amber_to_green(page, visit, demo_us
 
     visit(page, "/recommendations/?status=amber&report=community-planning-update-2016", name="amber")
     expect(page.get_by_role("heading", name="3 recommendations")).to_be_visible()
-    page.locator("#recommendations-table td.text a").first.click()
+    page.locator("#recommendations-table td.tracker-table__ref a").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Recommendation \d+$"))
 
     page.locator("label", has_text=re.compile(r"^Green$")).click()
@@ -99,7 +99,7 @@ def test_auditor_records_an_update_with_the_keyboard_alone(page, live_server, de
     _tab_until(page, "(document.activeElement.innerText || '').trim() === 'Apply filters'")
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="3 recommendations")).to_be_visible()
-    _tab_until(page, "!!document.activeElement.closest('td.text')", limit=80)
+    _tab_until(page, "!!document.activeElement.closest('td.tracker-table__ref')", limit=80)
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Recommendation \d+$"))
     for _ in range(200):

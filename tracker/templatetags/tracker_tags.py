@@ -10,11 +10,11 @@
 - ``{% ds_field field %}`` renders a form field as an SGDS question (label, hint,
   error, control); ``{% ds_widget field %}``, ``{{ field|widget_kind }}`` and
   ``{{ field|error_anchor }}`` help it and ``_error_summary.html``.
-- ``{% table_html table %}`` renders a django-tables2 table through its ``as_html``.
 """
 
 from django import forms, template
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
 
@@ -22,7 +22,6 @@ from recommendations.models import Status
 from tracker import richtext
 from tracker.dates import DatePrecision
 from tracker.dates import iso_partial_date as _iso_partial_date
-from tracker.urlmaker import url_maker
 
 register = template.Library()
 
@@ -150,11 +149,11 @@ def breakdown_rows(rows, link=False) -> str:
     """The body rows of reports/_breakdown_table.html: the group (an owner linked to its page
     when ``link``), its count per status, its total. Built here: a dashboard has a row per
     organisation, and a template loop over their cells was a fifth of the page's time."""
-    owner_url = url_maker("recommendations:owner") if link and rows else None
     parts = []
     for row in rows:
         group = row["group"]
-        name = format_html('<a href="{}">{}</a>', owner_url(group.slug), group) if owner_url else escape(group)
+        url = reverse("recommendations:owner", args=[group.slug]) if link else None
+        name = format_html('<a href="{}">{}</a>', url, group) if url else escape(group)
         cells = "".join(f'<td class="tracker-table__number">{item["count"]:d}</td>' for item in row["summary"])
         parts.append(
             format_html(
@@ -327,10 +326,3 @@ def export_url(request, fmt: str) -> str:
     params.pop("per_page", None)
     params["_export"] = fmt
     return f"{request.path}?{params.urlencode()}"
-
-
-@register.simple_tag(takes_context=True)
-def table_html(context, table) -> str:
-    """A django-tables2 table through its own ``as_html(request)``: the library's template,
-    unless the table builds its HTML itself, as RecommendationTable does for speed."""
-    return table.as_html(context["request"])
