@@ -1,10 +1,15 @@
 import django_tables2 as tables
+from django.core.paginator import EmptyPage
 from django.db.models.functions import Left
+from django.http import Http404
 from django.template.loader import get_template
+from django_tables2 import RequestConfig
 
 from recommendations import selectors
+from recommendations.exports import FORMATS, export_response
 from recommendations.models import OWNER_NAMES_SORT_PREFIX, Recommendation
 from tracker.dates import format_partial_date
+from tracker.inputs import page_number
 from tracker.richtext import plain
 
 EXCERPT = 200  # characters of a recommendation's text in the table
@@ -120,3 +125,44 @@ class RecommendationTable(tables.Table):
 
     def value_status(self, record):
         return record.status_label
+
+
+def page_size(request) -> int:
+    try:
+        size = int(request.GET.get("per_page", PAGE_SIZES[0]))
+    except ValueError:
+        return PAGE_SIZES[0]
+    return size if size in PAGE_SIZES else PAGE_SIZES[0]
+
+
+def table_page(request, queryset, *, export_stem: str, filterset=None):
+    """Filter, sort and paginate ``queryset`` for the table, or export the whole
+    filtered, sorted set when ``?_export=csv|xlsx|json``. Returns (table, export
+    response or None). Shared by every page that shows the table.
+
+    django-tables2's RequestConfig reads the sort (``sort``), the page (``page``, 404 if
+    it is not one) and the page size (``per_page``: one of PAGE_SIZES). The owners of the
+    page's rows are then fetched in one query, before the template renders the rows."""
+    if filterset is not None:
+        queryset = filterset.qs if filterset.is_valid() else queryset.none()
+        if filterset.is_valid() and filterset.form.cleaned_data.get("q") and "sort" not in request.GET:
+            if "rank" in queryset.query.annotations:  # PostgreSQL full-text search: best match first
+                queryset = queryset.order_by("-rank", *selectors.DEFAULT_ORDER)
+    table = RecommendationTable(queryset)
+    export = request.GET.get("_export")
+    if export in FORMATS:
+        RequestConfig(request, paginate=False).configure(table)
+        return table, export_response(table.data.data, export, stem=export_stem)
+    # A page that is not a number is a 400 (page_number); one past the end, a 404.
+    paginate = {"per_page": page_size(request), "page": page_number(request), "silent": False}
+    try:
+        RequestConfig(request, paginate=paginate).configure(table)
+    except EmptyPage:
+        raise Http404("No such page of results.") from None
+    table.load_page_owners()
+    return table, None
+
+
+def table_context(request, table) -> dict:
+    """What the shared results template needs beside the table."""
+    return {"table": table, "page_sizes": PAGE_SIZES, "per_page": page_size(request)}

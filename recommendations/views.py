@@ -3,23 +3,19 @@ officers see only what is addressed to their organisations; only auditors write.
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import EmptyPage
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
-from django_tables2 import RequestConfig
 
 from recommendations import selectors
 from recommendations.access import organisation_scope, scope_for
-from recommendations.exports import FORMATS, export_response
 from recommendations.filters import RecommendationFilter
 from recommendations.forms import ProgressUpdateForm
 from recommendations.models import Owner, Recommendation, Status
 from recommendations.services import NewerUpdates, progress_update_create
-from recommendations.tables import PAGE_SIZES, RecommendationTable
+from recommendations.tables import table_context, table_page
 from tracker.access import can_record_updates
-from tracker.inputs import page_number
 
 
 def _get_recommendation_for_user(request, pk: int, *, page: bool = True) -> Recommendation:
@@ -32,44 +28,8 @@ def _get_recommendation_for_user(request, pk: int, *, page: bool = True) -> Reco
         raise Http404("No such recommendation.") from None
 
 
-def page_size(request) -> int:
-    try:
-        size = int(request.GET.get("per_page", PAGE_SIZES[0]))
-    except ValueError:
-        return PAGE_SIZES[0]
-    return size if size in PAGE_SIZES else PAGE_SIZES[0]
-
-
-def table_page(request, queryset, *, export_stem: str, filterset: RecommendationFilter | None = None):
-    """Filter, sort and paginate ``queryset`` for the table, or export the whole
-    filtered, sorted set when ``?_export=csv|xlsx|json``. Returns (table, export
-    response or None). Shared by every page that shows the table.
-
-    django-tables2's RequestConfig reads the sort (``sort``), the page (``page``, 404 if
-    it is not one) and the page size (``per_page``: one of PAGE_SIZES). The owners of the
-    page's rows are then fetched in one query, before the template renders the rows."""
-    if filterset is not None:
-        queryset = filterset.qs if filterset.is_valid() else queryset.none()
-        if filterset.is_valid() and filterset.form.cleaned_data.get("q") and "sort" not in request.GET:
-            if "rank" in queryset.query.annotations:  # PostgreSQL full-text search: best match first
-                queryset = queryset.order_by("-rank", *selectors.DEFAULT_ORDER)
-    table = RecommendationTable(queryset)
-    export = request.GET.get("_export")
-    if export in FORMATS:
-        RequestConfig(request, paginate=False).configure(table)
-        return table, export_response(table.data.data, export, stem=export_stem)
-    # A page that is not a number is a 400 (page_number); one past the end, a 404.
-    paginate = {"per_page": page_size(request), "page": page_number(request), "silent": False}
-    try:
-        RequestConfig(request, paginate=paginate).configure(table)
-    except EmptyPage:
-        raise Http404("No such page of results.") from None
-    table.load_page_owners()
-    return table, None
-
-
 def _table_context(request, table) -> dict:
-    return {"table": table, "page_sizes": PAGE_SIZES, "per_page": page_size(request)}
+    return table_context(request, table)
 
 
 @require_safe

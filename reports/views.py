@@ -7,7 +7,7 @@ from django.views.decorators.http import require_safe
 from recommendations import selectors
 from recommendations.access import scope_for
 from recommendations.filters import RecommendationFilter
-from recommendations.views import PAGE_SIZES, page_size, table_page
+from recommendations.tables import table_context, table_page
 from reports.forms import AsAtForm, DashboardForm
 from reports.models import Report
 from tracker.inputs import page_number
@@ -123,9 +123,7 @@ def report_detail(request, slug):
             "dashboard": dashboard,
             "form": form,
             "filterset": filterset,
-            "table": table,
-            "page_sizes": PAGE_SIZES,
-            "per_page": page_size(request),
+            **table_context(request, table),
         },
         # A bad date or filter: the dashboard as of today and the errors by their fields.
         status=400 if form.errors or filterset.errors else 200,

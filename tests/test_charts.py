@@ -14,7 +14,7 @@ from django.template import Context, Template
 
 from recommendations.models import Status
 from recommendations.selectors import status_summary
-from tracker.templatetags.charts import SWATCHES, _nice_step
+from recommendations.templatetags.charts import SWATCHES, _nice_step
 
 SVG = "{http://www.w3.org/2000/svg}"
 R, A, G, NR, NA = (s.value for s in Status)

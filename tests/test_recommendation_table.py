@@ -18,7 +18,7 @@ from recommendations.access import EVERYTHING, scope_for
 from recommendations.exports import HEADERS, TEXT_COLUMNS, export_rows, neutralise
 from recommendations.filters import RecommendationFilter
 from recommendations.models import Owner, Recommendation, Status
-from recommendations.views import table_page
+from recommendations.tables import table_page
 from tests.factories import add_update, make_owner, make_recommendation, make_report
 
 pytestmark = pytest.mark.django_db

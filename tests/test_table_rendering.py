@@ -16,8 +16,7 @@ from django.test import RequestFactory
 from recommendations import selectors
 from recommendations.access import scope_for
 from recommendations.models import Owner, Recommendation, Status
-from recommendations.tables import EXCERPT
-from recommendations.views import table_page
+from recommendations.tables import EXCERPT, table_page
 from tests.factories import add_update, make_owner, make_recommendation, make_report
 
 RENDER = Template("{% load django_tables2 %}{% render_table table %}")
