@@ -1,4 +1,5 @@
 import django_tables2 as tables
+from django.conf import settings
 from django.core.paginator import EmptyPage
 from django.db.models.functions import Left
 from django.http import Http404
@@ -8,6 +9,7 @@ from django_tables2 import RequestConfig
 from recommendations import selectors
 from recommendations.exports import FORMATS, export_response
 from recommendations.models import OWNER_NAMES_SORT_PREFIX, Recommendation
+from tracker.cache import data_version
 from tracker.dates import format_partial_date
 from tracker.inputs import page_number
 from tracker.richtext import plain
@@ -163,6 +165,13 @@ def table_page(request, queryset, *, export_stem: str, filterset=None):
     return table, None
 
 
-def table_context(request, table) -> dict:
-    """What the shared results template needs beside the table."""
-    return {"table": table, "page_sizes": PAGE_SIZES, "per_page": page_size(request)}
+def table_context(request, table, *, scope) -> dict:
+    """What the shared results template needs beside the table: ``cache_vary`` keys the
+    kept rendering by the data version, what ``scope`` may see and the whole address."""
+    return {
+        "table": table,
+        "page_sizes": PAGE_SIZES,
+        "per_page": page_size(request),
+        "cache_seconds": settings.TRACKER_CACHE_SECONDS,
+        "cache_vary": f"{data_version()}|{scope.key}|{request.get_full_path()}",
+    }

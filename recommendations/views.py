@@ -28,10 +28,6 @@ def _get_recommendation_for_user(request, pk: int, *, page: bool = True) -> Reco
         raise Http404("No such recommendation.") from None
 
 
-def _table_context(request, table) -> dict:
-    return table_context(request, table)
-
-
 @require_safe
 def recommendation_list(request):
     """The filterable, sortable, exportable table. Bounded queries: session, user,
@@ -46,7 +42,7 @@ def recommendation_list(request):
     return render(
         request,
         "recommendations/list.html",
-        {"filterset": filterset, **_table_context(request, table)},
+        {"filterset": filterset, **table_context(request, table, scope=scope)},
         status=400 if filterset.errors else 200,
     )
 
@@ -55,7 +51,8 @@ def recommendation_list(request):
 def my_recommendations(request):
     """The recommendations addressed to the user's organisation(s), with their exports."""
     organisations = list(request.user.organisations.order_by("name"))
-    base = selectors.recommendations_for_table(scope=organisation_scope(request.user))
+    scope = organisation_scope(request.user)
+    base = selectors.recommendations_for_table(scope=scope)
     table, export = table_page(request, base, export_stem="my-recommendations")
     if export:
         return export
@@ -65,7 +62,7 @@ def my_recommendations(request):
         {
             "organisations": organisations,
             "summary": selectors.status_summary_of(base),
-            **_table_context(request, table),
+            **table_context(request, table, scope=scope),
         },
     )
 
@@ -170,12 +167,17 @@ def owner_list(request):
 def owner_detail(request, slug):
     """One organisation: its status summary and the table of its recommendations."""
     owner = get_object_or_404(Owner, slug=slug)
-    queryset = selectors.recommendations_for_owner(owner, scope=scope_for(request.user))
+    scope = scope_for(request.user)
+    queryset = selectors.recommendations_for_owner(owner, scope=scope)
     table, export = table_page(request, queryset, export_stem=owner.slug)
     if export:
         return export
     return render(
         request,
         "recommendations/owner_detail.html",
-        {"owner": owner, "summary": selectors.status_summary_of(queryset), **_table_context(request, table)},
+        {
+            "owner": owner,
+            "summary": selectors.status_summary_of(queryset),
+            **table_context(request, table, scope=scope),
+        },
     )

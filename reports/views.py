@@ -123,7 +123,7 @@ def report_detail(request, slug):
             "dashboard": dashboard,
             "form": form,
             "filterset": filterset,
-            **table_context(request, table),
+            **table_context(request, table, scope=scope),
         },
         # A bad date or filter: the dashboard as of today and the errors by their fields.
         status=400 if form.errors or filterset.errors else 200,

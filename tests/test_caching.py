@@ -1,0 +1,44 @@
+"""What the cache keeps (tracker.cache): a kept table is keyed by the data version and by
+what the viewer may see, so a change shows at once and an officer is never served the
+table an auditor saw."""
+
+import re
+
+import pytest
+
+from recommendations.access import scope_for
+from recommendations.models import Recommendation, Status
+from tests.factories import add_update, make_owner, make_recommendation, make_report
+
+pytestmark = pytest.mark.django_db
+
+TABLE = "/recommendations/?per_page=100&sort=number"
+
+
+def linked_ids(page: str) -> set[int]:
+    return {int(pk) for pk in re.findall(r'href="/recommendations/(\d+)/"', page)}
+
+
+def test_an_officer_is_never_served_the_table_an_auditor_saw(client, auditor, officer_b, seeded):
+    client.force_login(auditor)
+    everything = linked_ids(client.get(TABLE).content.decode())
+    client.force_login(officer_b)
+    theirs = linked_ids(client.get(TABLE).content.decode())
+    visible = set(scope_for(officer_b).recommendations(Recommendation.objects.all()).values_list("pk", flat=True))
+    assert theirs == visible
+    assert theirs < everything
+
+
+def test_a_recorded_update_shows_in_the_kept_table_at_once(auditor_client, seeded):
+    report = make_report("Cached report")
+    rec = make_recommendation(report, owners=[make_owner("Cached owner")])
+    url = f"/recommendations/?report={report.slug}"
+
+    def status_cell():
+        page = auditor_client.get(url).content.decode()
+        return re.search(r'data-label="Status"[^>]*>(.*?)</td>', page, re.S).group(1)
+
+    assert "Never assessed" in status_cell()
+    assert "Never assessed" in status_cell()  # kept
+    add_update(rec, rag=Status.RED)
+    assert "Red" in status_cell() and "Never assessed" not in status_cell()
