@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db.models import Count, Window
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_safe
 
 from recommendations import selectors
@@ -10,6 +12,7 @@ from recommendations.filters import RecommendationFilter
 from recommendations.tables import table_context, table_page
 from reports.forms import AsAtForm, DashboardForm
 from reports.models import Report
+from tracker.cache import data_version
 from tracker.inputs import page_number
 
 REPORTS_PER_PAGE = 25
@@ -104,8 +107,10 @@ def report_detail(request, slug):
     as_at, stale_months = None, None
     if form.is_bound and form.is_valid():
         as_at, stale_months = form.cleaned_data["as_at"], form.cleaned_data["stale_months"]
-    dashboard = selectors.report_dashboard(
-        report, scope=scope, as_at=as_at, stale_months=stale_months or settings.TRACKER_STALE_MONTHS
+    stale_months = stale_months or settings.TRACKER_STALE_MONTHS
+    # Computed only when the template does not find it kept (the "dashboard" fragment).
+    dashboard = SimpleLazyObject(
+        lambda: selectors.report_dashboard(report, scope=scope, as_at=as_at, stale_months=stale_months)
     )
 
     filterset = RecommendationFilter(
@@ -123,6 +128,9 @@ def report_detail(request, slug):
             "dashboard": dashboard,
             "form": form,
             "filterset": filterset,
+            "as_at": as_at,
+            "has_recommendations": selectors.recommendations_for_report(report, scope=scope).exists(),
+            "dashboard_vary": f"{data_version()}|{scope.key}|{report.pk}|{as_at}|{stale_months}|{timezone.localdate()}",
             **table_context(request, table, scope=scope),
         },
         # A bad date or filter: the dashboard as of today and the errors by their fields.

@@ -42,3 +42,22 @@ def test_a_recorded_update_shows_in_the_kept_table_at_once(auditor_client, seede
     assert "Never assessed" in status_cell()  # kept
     add_update(rec, rag=Status.RED)
     assert "Red" in status_cell() and "Never assessed" not in status_cell()
+
+
+R2016 = "/reports/community-planning-update-2016/"
+
+
+def test_an_officer_is_never_served_the_dashboard_an_auditor_saw(client, auditor, officer_a, seeded):
+    client.force_login(auditor)
+    assert "13 recommendations." in client.get(R2016).content.decode()
+    client.force_login(officer_a)
+    page = client.get(R2016).content.decode()
+    assert "3 recommendations." in page and "13 recommendations." not in page
+
+
+def test_a_recorded_update_shows_on_the_kept_dashboard_at_once(auditor_client, seeded):
+    before = auditor_client.get(R2016).content.decode()
+    assert "Red 2 (15%)" in before
+    rec = Recommendation.objects.get(report__slug="community-planning-update-2016", number=2)  # Green
+    add_update(rec, rag=Status.RED, on=rec.status_date)
+    assert "Red 3 (23%)" in auditor_client.get(R2016).content.decode()
