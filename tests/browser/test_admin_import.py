@@ -94,7 +94,8 @@ def test_admin_loads_a_three_recommendation_report_from_the_template(page, live_
     expect(main).to_contain_text("Agree a shared route map.")
     expect(main).to_contain_text("Involve communities in every plan.")
     visit.screenshot(page, "dashboard")
-    # Tables show the words; the recommendation's own page keeps its emphasis.
-    main.get_by_role("link", name="Involve communities in every plan.").first.click()
+    # Tables show the words (the link is on the recommendation's number); its own page keeps its emphasis.
+    row = main.locator("tr", has_text="Involve communities in every plan.").first
+    row.get_by_role("link", name=re.compile(r"^Recommendation \d+$")).click()
     expect(page.get_by_role("main").locator("em", has_text="every")).to_have_count(1)
     expect(page.get_by_role("main")).to_contain_text("Never assessed")
