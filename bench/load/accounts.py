@@ -43,7 +43,17 @@ def create(*, readers: int, posters: int, password: str) -> None:
         "readers": reader_names,
         "officers": officer_names,
         "posters": poster_names,
-        "reports": list(Report.objects.order_by("slug").values_list("slug", flat=True)),
+        # Publications every reader may open (a local response is its organisation's alone), and
+        # the reports the table's filter offers (those with recommendations of their own).
+        "reports": list(
+            Report.objects.exclude(kind=Report.Kind.LOCAL_RESPONSE).order_by("slug").values_list("slug", flat=True)
+        ),
+        "table_reports": list(
+            Report.objects.filter(recommendations__isnull=False)
+            .distinct()
+            .order_by("slug")
+            .values_list("slug", flat=True)
+        ),
         "owners": [o.slug for o in organisations],
         "recommendations": list(Recommendation.objects.order_by("pk").values_list("pk", flat=True)),
     }

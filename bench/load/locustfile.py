@@ -87,7 +87,7 @@ class Reader(SignedInUser):
             [
                 "",
                 "?status=red&status=amber",
-                f"?report={choose(PLAN['reports'])}",
+                f"?report={choose(PLAN['table_reports'])}",
                 "?sort=-status&per_page=100",
                 "?q=partnership",
                 f"?owner={choose(PLAN['owners'])}",
