@@ -12,9 +12,8 @@ from collections.abc import Callable
 from tracker.cache import data_changed, kept
 
 
-def get(name: str, build: Callable[[], list], token: Callable[[], str] | None = None) -> list:
-    """The list ``name`` as kept under the data version (built now if it is not).
-    ``token`` is accepted for callers written against the former signature."""
+def get(name: str, build: Callable[[], list]) -> list:
+    """The list ``name`` as kept under the data version (built now if it is not)."""
     return kept(["choices", name], build)
 
 

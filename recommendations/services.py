@@ -161,14 +161,6 @@ def _refresh_status(recommendation: Recommendation) -> None:
     )
 
 
-def recommendation_status_refresh(*, recommendation: Recommendation) -> None:
-    """Derive a recommendation's status again from its history (a data migration's or an
-    operator's repair), under its row lock."""
-    with transaction.atomic():
-        locked = Recommendation.objects.select_for_update().get(pk=recommendation.pk)
-        _refresh_status(locked)
-
-
 @transaction.atomic
 def recommendations_carry_forward(*, recommendations: Sequence[Recommendation], into) -> list[Recommendation]:
     """Carry recommendations forward into a later report: each becomes a new recommendation

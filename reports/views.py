@@ -129,7 +129,8 @@ def report_detail(request, slug):
             "form": form,
             "filterset": filterset,
             "as_at": as_at,
-            "has_recommendations": selectors.recommendations_for_report(report, scope=scope).exists(),
+            # Only today's dashboard shows the shared table (as at a date, the kept fragment lists them).
+            "has_recommendations": as_at is None and selectors.recommendations_for_report(report, scope=scope).exists(),
             "dashboard_vary": f"{data_version()}|{scope.key}|{report.pk}|{as_at}|{stale_months}|{timezone.localdate()}",
             **table_context(request, table, scope=scope),
         },
