@@ -24,6 +24,23 @@ class Scope:
     everything: bool
     owner_ids: frozenset[int] = frozenset()  # an officer's organisations, plus "all CPPs" for a CPP officer
     organisation_ids: frozenset[int] = frozenset()  # the officer's own organisations
+    # What the words below say: the officer's organisations by name, and whether what is
+    # addressed to all CPPs is included. Not part of the key (the ids above decide it).
+    organisation_names: tuple[str, ...] = ()
+    with_all_cpps: bool = False
+
+    @property
+    def words(self) -> str:
+        """Whose recommendations this scope sees, to follow "recommendations": "" for everyone's,
+        else e.g. "addressed to Inverclyde Alliance or to all CPPs". Every count, chart, table
+        and export an officer sees says so, so that no one quotes a scoped number as the whole."""
+        if self.everything:
+            return ""
+        if not self.organisation_names:
+            return "addressed to your organisation (your account is not linked to one yet)"
+        names = list(self.organisation_names)
+        words = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+        return f"addressed to {words}{' or to all CPPs' if self.with_all_cpps else ''}"
 
     @property
     def key(self) -> str:
@@ -79,6 +96,13 @@ def scope_for(user) -> Scope:
 def organisation_scope(user) -> Scope:
     """Recommendations addressed to the user's own organisations (for a CPP, also
     those addressed to all CPPs), whatever their role: "my recommendations"."""
-    organisation_ids = set(user.organisations.values_list("pk", flat=True))
+    organisations = list(user.organisations.order_by("name").values_list("pk", "name"))
+    organisation_ids = {pk for pk, _ in organisations}
     owner_ids = Owner.objects.filter(pk__in=organisation_ids).ids_with_all_cpps()
-    return Scope(everything=False, owner_ids=frozenset(owner_ids), organisation_ids=frozenset(organisation_ids))
+    return Scope(
+        everything=False,
+        owner_ids=frozenset(owner_ids),
+        organisation_ids=frozenset(organisation_ids),
+        organisation_names=tuple(name for _, name in organisations),
+        with_all_cpps=bool(owner_ids - organisation_ids),
+    )

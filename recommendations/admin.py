@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.template.defaultfilters import pluralize
@@ -22,6 +24,36 @@ class OwnerAdmin(admin.ModelAdmin):
     search_fields = ["name", "abbreviation", "former_names", "council_area"]
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["officers"]
+
+
+class OrganisationInline(admin.StackedInline):
+    """An officer's organisations, on the user's own page: making someone an officer took two
+    pages (the group here, then the organisation on Owners), and nothing said so."""
+
+    model = Owner.officers.through
+    extra = 1
+    verbose_name = "organisation"
+    verbose_name_plural = "Organisations (an officer sees the recommendations addressed to these)"
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class TrackerUserAdmin(UserAdmin):
+    """The user's page with their organisations, and roles as checkboxes: the two-box
+    "filter horizontal" widgets put ARIA labels on plain spans (axe: serious)."""
+
+    inlines = [*UserAdmin.inlines, OrganisationInline]
+    filter_horizontal = ()
+    readonly_fields = ("last_login", "date_joined")  # set by Django; their split inputs had no labels
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "groups":
+            kwargs["widget"] = forms.CheckboxSelectMultiple
+            kwargs["help_text"] = "Auditor, Officer or Admin. An officer also needs an organisation (below)."
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 @admin.register(AuditDimension)

@@ -20,6 +20,7 @@ from django.db.models import Case, CharField, F, QuerySet, Value, When
 from django.db.models.functions import Cast, Concat, ExtractDay, ExtractMonth, ExtractYear, LPad, Replace, Substr
 from django.db.models.lookups import In
 from django.http import FileResponse, StreamingHttpResponse
+from django.utils.text import slugify
 
 from recommendations.models import Recommendation, Status
 from tracker.dates import DatePrecision, iso_partial_date
@@ -212,8 +213,12 @@ def _filename(stem: str, extension: str) -> str:
     return f"{stem}-{datetime.date.today().isoformat()}.{extension}"
 
 
-def export_response(queryset: QuerySet[Recommendation], fmt: str, stem: str = "recommendations"):
+def export_response(queryset: QuerySet[Recommendation], fmt: str, stem: str = "recommendations", about: str = ""):
+    """``about``: whose recommendations these are when not everyone's ("addressed to
+    Inverclyde Alliance or to all CPPs"): in the file's name, and an XLSX's "About" sheet."""
     rows = export_rows(queryset)
+    if about:
+        stem = f"{stem}-{slugify(about)}"
     if fmt == "csv":
         response = StreamingHttpResponse(_csv_lines(queryset), content_type="text/csv; charset=utf-8")
     elif fmt == "json":
@@ -221,7 +226,7 @@ def export_response(queryset: QuerySet[Recommendation], fmt: str, stem: str = "r
     elif fmt == "xlsx":
         # Built whole in a temporary file first (a zip's directory comes last), then streamed.
         response = FileResponse(
-            _xlsx_file(rows),
+            _xlsx_file(rows, about),
             as_attachment=True,
             filename=_filename(stem, "xlsx"),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -247,7 +252,7 @@ XLSX_OPTIONS = {
 NUMBER_COLUMNS = (HEADERS.index("Number"), HEADERS.index("Updates"))
 
 
-def _xlsx_file(rows: Iterable[list]):
+def _xlsx_file(rows: Iterable[list], about: str = ""):
     """The workbook, written by XlsxWriter in constant-memory mode into a temporary file
     (returned at its start, for FileResponse to stream in chunks): memory stays flat
     whatever the row count. It replaced openpyxl's write-only mode, which was the
@@ -266,6 +271,10 @@ def _xlsx_file(rows: Iterable[list]):
             if value is None or value == "":
                 continue  # an empty cell, not a cell holding empty text
             write(r, i, neutralise(value) if free_text else value)
+    if about:
+        notes = workbook.add_worksheet("About")
+        notes.write_string(0, 0, f"The recommendations {about}: the ones this account may see, not every one.")
+        notes.write_string(1, 0, f"Exported {datetime.date.today():%d/%m/%Y}.")
     workbook.close()
     handle.seek(0)
     return handle

@@ -278,6 +278,7 @@ class Dashboard:
     stale_months: int
     stale_before: datetime.date
     latest_updates: list = field(default_factory=list)
+    in_all: int = 0  # the report's recommendations in all, whoever they are addressed to
 
 
 class _History:
@@ -357,7 +358,8 @@ def _movement(history: _History, recs, dates) -> Movement | None:
 
 
 def report_dashboard(report, *, scope: Scope, as_at: datetime.date | None = None, stale_months: int = 24) -> Dashboard:
-    """Everything on a report's dashboard, optionally as it stood on ``as_at``. 5 queries."""
+    """Everything on a report's dashboard, optionally as it stood on ``as_at``. 5 queries
+    (6 for an officer: the report's recommendations in all, which their counts are "of")."""
     recs = list(recommendations_for_report(report, scope=scope))
     owners = owners_of([rec.pk for rec in recs])
     history = _History(
@@ -391,7 +393,9 @@ def report_dashboard(report, *, scope: Scope, as_at: datetime.date | None = None
 
     reference = as_at or timezone.localdate()
     stale_before = _months_before(reference, stale_months)
-    stale = [rec for rec in recs if rec.status_date_as_at is None or rec.status_date_as_at < stale_before]
+    # Never assessed counts as stale only once the report itself is older than the period:
+    # a report published today is not "not assessed for more than 24 months".
+    stale = [rec for rec in recs if (rec.status_date_as_at or report.published) < stale_before]
 
     latest = scope.updates(ProgressUpdate.objects.filter(recommendation__report=report))
     if as_at is not None:
@@ -414,6 +418,7 @@ def report_dashboard(report, *, scope: Scope, as_at: datetime.date | None = None
         stale_months=stale_months,
         stale_before=stale_before,
         latest_updates=latest_updates,
+        in_all=len(recs) if scope.everything else Recommendation.objects.for_report(report).count(),
     )
 
 
@@ -493,3 +498,44 @@ def report_appendix(report, *, scope: Scope) -> list[dict]:
         else:
             rows.append({"recommendations": [rec], "updates": round_, "signature": signature})
     return rows
+
+
+def recommendation_count(*, as_at: datetime.date | None = None) -> int:
+    """Every recommendation, whoever it is addressed to (in the publications out by ``as_at``):
+    what an officer's scoped totals are "of". 1 query."""
+    recs = Recommendation.objects.all()
+    if as_at is not None:
+        recs = recs.filter(report__published__lte=as_at)
+    return recs.count()
+
+
+def published_in_counts(report_ids, *, scope: Scope) -> dict[int, int]:
+    """{publication id: assessments and local responses it published that this viewer may
+    see}, for a page of publications: a follow-up publication makes no recommendations of
+    its own but publishes assessments of another report's. 1 query (none for no ids)."""
+    report_ids = list(report_ids)
+    if not report_ids:
+        return {}
+    rows = (
+        scope.updates(ProgressUpdate.objects.filter(published_in_id__in=report_ids))
+        .values("published_in_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {row["published_in_id"]: row["n"] for row in rows}
+
+
+def published_in(report, *, scope: Scope) -> list[dict]:
+    """What a publication published: the assessments and local responses that appeared in
+    it and that this viewer may see, grouped by the report whose recommendations they
+    assess, in recommendation order: [{"report", "updates"}]. 1 query."""
+    updates = (
+        scope.updates(ProgressUpdate.objects.filter(published_in=report))
+        .select_related("recommendation__report", "concerns")
+        .order_by("-recommendation__report__published", "recommendation__report_id", "recommendation__number", "id")
+    )
+    groups: dict[int, dict] = {}
+    for update in updates:
+        followed = update.recommendation.report
+        groups.setdefault(followed.pk, {"report": followed, "updates": []})["updates"].append(update)
+    return list(groups.values())

@@ -7,6 +7,7 @@ from django.template.loader import get_template
 from django_tables2 import RequestConfig
 
 from recommendations import selectors
+from recommendations.access import scope_for
 from recommendations.exports import FORMATS, export_response
 from recommendations.models import OWNER_NAMES_SORT_PREFIX, Recommendation
 from tracker.cache import data_version
@@ -154,7 +155,9 @@ def table_page(request, queryset, *, export_stem: str, filterset=None):
     export = request.GET.get("_export")
     if export in FORMATS:
         RequestConfig(request, paginate=False).configure(table)
-        return table, export_response(table.data.data, export, stem=export_stem)
+        # An officer's file says whose recommendations it holds (its name; an XLSX, a sheet).
+        about = scope_for(request.user).words
+        return table, export_response(table.data.data, export, stem=export_stem, about=about)
     # A page that is not a number is a 400 (page_number); one past the end, a 404.
     paginate = {"per_page": page_size(request), "page": page_number(request), "silent": False}
     try:

@@ -159,8 +159,21 @@ def owner_list(request):
     return render(
         request,
         "recommendations/owner_list.html",
-        {"groups": sorted(groups.items(), key=lambda item: order.index(item[0])), "statuses": list(Status)},
+        {
+            "groups": [
+                (_plural(kind, len(rows)), rows)
+                for kind, rows in sorted(groups.items(), key=lambda group: order.index(group[0]))
+            ],
+            "statuses": list(Status),
+        },
     )
+
+
+def _plural(label: str, n: int) -> str:
+    """A kind's heading: "Local government bodies", "Community Planning Partnerships"."""
+    if n == 1:
+        return label
+    return f"{label[:-1]}ies" if label.endswith("y") else f"{label}s"
 
 
 @require_safe

@@ -27,7 +27,9 @@ def _report_page(request, scope, as_at=None) -> dict:
     number = page_number(request)
     start = (number - 1) * REPORTS_PER_PAGE
     reports = Report.objects.all() if as_at is None else Report.objects.filter(published__lte=as_at)
-    reports = list(reports.annotate(in_all=Window(Count("pk")))[start : start + REPORTS_PER_PAGE])
+    reports = list(
+        reports.select_related("follows_up").annotate(in_all=Window(Count("pk")))[start : start + REPORTS_PER_PAGE]
+    )
     if number > 1 and not reports:
         raise Http404("No such page of publications.")
     if as_at is None:
@@ -35,12 +37,15 @@ def _report_page(request, scope, as_at=None) -> dict:
     else:
         counts = selectors.status_counts_as_at(as_at, scope=scope, report_ids=[r.pk for r in reports])
     in_all = reports[0].in_all if reports else 0
+    # A follow-up publication makes no recommendations: its row says what it published.
+    published = selectors.published_in_counts((r.pk for r in reports if not counts.get(r.pk)), scope=scope)
     return {
         "rows": [
             {
                 "report": r,
                 "summary": selectors.status_summary(counts.get(r.pk, {})),
                 "total": sum(counts.get(r.pk, {}).values()),
+                "published": published.get(r.pk, 0),
             }
             for r in reports
         ],
@@ -54,7 +59,7 @@ def _report_page(request, scope, as_at=None) -> dict:
 
 @require_safe
 def report_list(request):
-    """Every publication, a page at a time, with a compact RAG distribution. 5 queries."""
+    """Every publication, a page at a time, with a compact RAG distribution. 6 queries."""
     return render(request, "reports/report_list.html", _report_page(request, scope_for(request.user)))
 
 
@@ -78,6 +83,8 @@ def portfolio(request):
             "as_at": as_at,
             "summary": summary,
             "total": sum(item["count"] for item in summary),
+            # An officer's totals are of what is addressed to them: "24 (of 51)".
+            "in_all": None if scope.everything else selectors.recommendation_count(as_at=as_at),
             "latest_updates": selectors.latest_updates(scope=scope, limit=10, as_at=as_at),
         },
         status=400 if form.errors else 200,  # a bad date: shown today's, with the error by the field
@@ -129,6 +136,9 @@ def report_detail(request, slug):
             "form": form,
             "filterset": filterset,
             "as_at": as_at,
+            "not_yet_published": as_at is not None and as_at < report.published,
+            # What a follow-up published; read only when the kept fragments are not found.
+            "published": SimpleLazyObject(lambda: selectors.published_in(report, scope=scope)),
             # Only today's dashboard shows the shared table (as at a date, the kept fragment lists them).
             "has_recommendations": as_at is None and selectors.recommendations_for_report(report, scope=scope).exists(),
             "dashboard_vary": f"{data_version()}|{scope.key}|{report.pk}|{as_at}|{stale_months}|{timezone.localdate()}",

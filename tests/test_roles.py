@@ -54,7 +54,7 @@ def test_officer_table_and_exports_hold_only_their_recommendations(request, pers
     expected = _expected(visible())
     assert 0 < len(expected) < Recommendation.objects.count()
     page = client.get("/recommendations/", {"per_page": 100}).content.decode()
-    assert f"{len(expected)} recommendations</h2>" in page
+    assert re.search(rf">{len(expected)} recommendations addressed to [^<]+</h2>", page)
     assert _csv_titles_numbers(client.get("/recommendations/", {"_export": "csv"})) == expected
     data = json.loads(b"".join(client.get("/recommendations/", {"_export": "json"}).streaming_content))
     assert {(d["report"], d["number"]) for d in data} == expected
@@ -69,11 +69,12 @@ def test_officer_table_and_exports_hold_only_their_recommendations(request, pers
 def test_officer_dashboard_counts_are_their_own(officer_b, officer_a):
     page = client_for(officer_b).get(f"/reports/{R2016}/").content.decode()
     assert "Red 2 (20%), Amber 3 (30%), Green 5 (50%)" in page  # SG: recommendations 1-10
-    assert "10 recommendations</h2>" in page
+    assert "10 recommendations addressed to Scottish Government</h2>" in page
+    assert "The 10 recommendations of this report addressed to Scottish Government (of 13)." in page
     page = client_for(officer_a).get(f"/reports/{R2016}/").content.decode()
     assert "Not rated 3 (100%)" in page  # the three addressed to CPPs
     portfolio = client_for(officer_a).get("/").content.decode()
-    assert f"{visible_to_inverclyde().count()} recommendations in" in portfolio
+    assert f"{visible_to_inverclyde().count()} recommendations addressed to Inverclyde Alliance" in portfolio
 
 
 def test_another_organisations_recommendation_is_404(officer_a, officer_b):
@@ -118,7 +119,10 @@ def test_user_without_a_role_sees_only_a_page_saying_so(django_user_model):
 
 def test_my_recommendations(officer_a, auditor):
     page = client_for(officer_a).get("/my/", {"per_page": 100}).content.decode()
-    assert f"{visible_to_inverclyde().count()} recommendations</h2>" in page
+    assert (
+        f"{visible_to_inverclyde().count()} recommendations addressed to Inverclyde Alliance or to all CPPs</h2>"
+        in page
+    )
     assert "including those addressed to all Community Planning Partnerships" in page
     assert "not linked to an organisation" in client_for(auditor).get("/my/").content.decode()
 

@@ -27,8 +27,9 @@ class NavItem:
 
 NAV_ITEMS = (
     NavItem("Portfolio", "home", ("home",)),
-    NavItem("Reports", "reports:list", ("reports:*",)),
+    NavItem("Publications", "reports:list", ("reports:*",)),
     NavItem("Recommendations", "recommendations:list", ("recommendations:list", "recommendations:detail")),
+    NavItem("Organisations", "recommendations:owners", ("recommendations:owners", "recommendations:owner")),
     NavItem("My recommendations", "recommendations:mine", ("recommendations:mine",), officer_only=True),
     NavItem("Admin", "admin:index", ("admin:*",), staff_only=True),
 )

@@ -82,6 +82,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tracker.navigation.navigation",
+                "recommendations.context_processors.viewer",
             ],
         },
     },
@@ -101,6 +102,10 @@ DATABASES = {
 }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# SQLite ignores an index's INCLUDE columns (PostgreSQL's covering indexes): true, and said
+# on every command; `dev.py run` would open with it four times.
+SILENCED_SYSTEM_CHECKS = ["models.W040"] if DATABASES["default"]["ENGINE"].endswith("sqlite3") else []
 
 # Django's cache framework: choice lists and page fragments kept under a data version
 # (tracker.cache). In each process's memory by default; set CACHE_URL=redis://... when

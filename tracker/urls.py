@@ -13,7 +13,7 @@ urlpatterns = [
     # Sign-in pages. No password-reset-by-email flow: no mail is configured, and
     # admins reset passwords in the admin site.
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/", views.SignOutView.as_view(), name="logout"),
     path("accounts/password_change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password_change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("reports/", include("reports.urls")),

@@ -1,3 +1,5 @@
+import logging
+
 from django.core.management.base import BaseCommand
 
 from recommendations.seeding import seed
@@ -7,7 +9,16 @@ class Command(BaseCommand):
     help = "Load every seed publication, recommendation and assessment from fixtures/ (idempotent)."
 
     def handle(self, *args, **options):
-        result = seed()
+        # Each seeded assessment is an audit event; listing them all is noise when
+        # `dev.py run` starts (the totals are printed below). -v 2 shows them.
+        audit_log = logging.getLogger("tracker.audit")
+        level = audit_log.level
+        if options["verbosity"] < 2:
+            audit_log.setLevel(logging.WARNING)
+        try:
+            result = seed()
+        finally:
+            audit_log.setLevel(level)
         if not result.changed:
             self.stdout.write("Seed data already loaded: nothing changed.")
             return
