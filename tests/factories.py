@@ -25,7 +25,8 @@ def at_migration(app: str, migration: str):
     executor = MigrationExecutor(connection)
     executor.migrate([(app, migration)])
     try:
-        yield executor.loader.project_state([(app, migration)]).apps
+        # Migrated to zero (migration None), the app has no state of its own: the whole project's.
+        yield executor.loader.project_state([(app, migration)] if migration else None).apps
     finally:
         executor = MigrationExecutor(connection)
         executor.migrate(executor.loader.graph.leaf_nodes())
