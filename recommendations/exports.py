@@ -1,12 +1,12 @@
 """Streamed exports of exactly the filtered, sorted recommendations.
 
 Rows come from ``.iterator(chunk_size=...)``, each with its owners' names, so
-memory stays flat whatever the row count (django-tables2's TableExport measured
-25x slower and 200x hungrier, and HTML-escapes text). Cells a spreadsheet would
-execute are neutralised in CSV and XLSX; JSON carries values as stored. The CSV's
-lines are built by the database (``_csv_lines_sql``), the same on SQLite and PostgreSQL,
-and streamed as they come. The XLSX file is written in constant memory into a temporary
-file and then streamed from it.
+memory stays flat whatever the row count (not django-tables2's TableExport, which holds
+every row and HTML-escapes text: BENCHMARKS.md). Cells a spreadsheet would execute are
+neutralised in CSV and XLSX; JSON carries values as stored. The CSV's lines and the
+XLSX's cells are built by the database (``_cells_sql``), the same on SQLite and
+PostgreSQL. The CSV and JSON stream as the rows come; the XLSX file is written in
+constant memory into a temporary file and then streamed from it.
 """
 
 import csv
@@ -41,7 +41,7 @@ FORMATS = ("csv", "xlsx", "json")
 CHUNK = 2000  # rows per database round trip
 NUMBER_COLUMNS = (HEADERS.index("Number"), HEADERS.index("Updates"))  # the rest are text
 XLSX_BLOCK = 64 * 1024  # bytes per piece of a streamed XLSX file
-LINES = 500  # rows per piece of a streamed CSV: a piece of 2,000 rows doubled the peak memory
+LINES = 500  # rows per piece of a streamed CSV: larger pieces raise the peak memory
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Free text: the only cells that can start like a formula (the rest are dates, numbers, labels).
 TEXT_COLUMNS = (
@@ -62,10 +62,9 @@ def neutralise(value):
 def export_rows(queryset: QuerySet[Recommendation]) -> Iterator[list]:
     """One list per recommendation, in HEADERS order, values as stored.
 
-    Plain tuples, never model instances, from a server-side cursor (``.iterator()``): one
-    query, whatever the row count, and each row's owners are on the row
-    (``Recommendation.owner_names``). Model instances with prefetched owners exported
-    10,000 rows/s at 100,000 rows; tuples 50,000 (BENCHMARKS.md)."""
+    Plain tuples, never model instances (several times cheaper: BENCHMARKS.md), from a
+    server-side cursor (``.iterator()``): one query, whatever the row count, and each
+    row's owners are on the row (``Recommendation.owner_names``)."""
     rows = queryset.prefetch_related(None).values_list(
         "report__title",
         "report__published",

@@ -22,8 +22,8 @@ def _report_page(request, scope, as_at=None) -> dict:
     """One page of publications, newest first, each with its (visible) recommendations'
     status counts, now or ``as_at`` a date (then only the publications out by then). 2
     queries (4 as at a date): the page, with the number of publications in all as a
-    window count in the same query, and the page's counts. Every publication on one
-    page took 4.5 s at 4,000 publications (BENCHMARKS.md)."""
+    window count in the same query, and the page's counts: a page at a time, because
+    every publication on one page took seconds at the benchmark's scale (BENCHMARKS.md)."""
     number = page_number(request)
     start = (number - 1) * REPORTS_PER_PAGE
     reports = Report.objects.all() if as_at is None else Report.objects.filter(published__lte=as_at)
