@@ -3,9 +3,9 @@
     .venv/bin/python bench/exports.py [--rows 100000] [--rounds 3]
     DATABASE_URL=... .venv/bin/python bench/exports.py --database [--rounds 3]
 
-Times the export's writer (``recommendations.exports._xlsx_file``, XlsxWriter in
-constant-memory mode) against the openpyxl write-only writer it replaced (kept
-below as ``openpyxl_file``), over the same rows: made in memory, shaped like
+Times the export's writer (``recommendations.exports._xlsx_file``, rustpy-xlsxwriter)
+against the XlsxWriter constant-memory writer it replaced (kept below as
+``xlsxwriter_file``), over the same rows: made in memory, shaped like
 ``export_rows()``'s (every text distinct, so that no writer gains from repeats),
 and produced lazily so that the rows themselves hold no memory. Rounds alternate
 the two writers, so that a busy spell of a shared machine slows both. Each round
@@ -69,19 +69,28 @@ def rows(n: int):
         ]
 
 
-def openpyxl_file(rows):
-    """The writer before #18: openpyxl's write-only (constant memory) workbook."""
-    from openpyxl import Workbook
+def xlsxwriter_file(rows):
+    """The writer before rustpy-xlsxwriter: XlsxWriter (pure Python) in constant-memory mode,
+    every text cell a string, into a temporary file."""
+    import xlsxwriter
 
-    from recommendations.exports import HEADERS, neutralise
+    from recommendations.exports import HEADERS, TEXT_COLUMNS, neutralise
 
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Recommendations")
-    sheet.append(HEADERS)
-    for row in rows:
-        sheet.append([neutralise(v) for v in row])
     handle = tempfile.TemporaryFile()
-    workbook.save(handle)
+    options = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+    workbook = xlsxwriter.Workbook(handle, {**options, "strings_to_numbers": False})
+    sheet = workbook.add_worksheet("Recommendations")
+    sheet.write_row(0, 0, HEADERS)
+    numbers = (HEADERS.index("Number"), HEADERS.index("Updates"))
+    text, number = sheet.write_string, sheet.write_number
+    columns = [(i, number if i in numbers else text, i in TEXT_COLUMNS) for i in range(len(HEADERS))]
+    for r, row in enumerate(rows, start=1):
+        for i, write, free_text in columns:
+            value = row[i]
+            if value is None or value == "":
+                continue
+            write(r, i, neutralise(value) if free_text else value)
+    workbook.close()
     handle.seek(0)
     return handle
 
@@ -89,7 +98,7 @@ def openpyxl_file(rows):
 def writers() -> dict:
     from recommendations.exports import _xlsx_file
 
-    return {"openpyxl (before)": openpyxl_file, "XlsxWriter (after)": _xlsx_file}
+    return {"XlsxWriter constant_memory (before)": xlsxwriter_file, "rustpy-xlsxwriter (after)": _xlsx_file}
 
 
 def run_once(write, n: int, trace: bool) -> tuple[float, float, float, int]:

@@ -6,14 +6,22 @@ Run against a database holding synthetic data (``bench/generate_synthetic.py``):
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/tracker_bench .venv/bin/python bench/pages.py --repeat 30
 
 Each item is requested through Django's handler (``django.test.Client``, signed in,
-over "https") ``--warmup`` times, then ``--repeat`` times, timed; its queries are
-captured once. The peer is the project's own RecommendationAdmin changelist with
-the same filter, search, sort or page (``list_per_page`` set to the table's 25 for
-the run). The floor is the page's captured SQL re-executed alone on a cursor, all
-rows fetched, inside a transaction that is rolled back, once after each timed
-request (interleaved, so that a busy spell of a shared machine slows both). The CSV export is timed
-like a page (rows per second) and once more under tracemalloc for its peak memory
-growth. ``--smoke`` runs a few repeats for CI; the figures are then meaningless.
+over "https") ``--warmup`` times, then ``--repeat`` times with a cold cache (Django's
+cache cleared, untimed, before each request: nothing kept, as after any write), then
+``--repeat`` times with a warm one (the same address again: what a repeat view costs).
+Its queries are captured once, cold. Exports are timed ``--export-repeat`` times, cold,
+without warm-up, with the CPU time of this process beside the wall time.
+
+The peer is the project's own RecommendationAdmin changelist with the same filter,
+search, sort or page (``list_per_page`` set to the table's 25 for the run), the cache
+cleared before each request too. The floor is the page's captured SQL re-executed alone
+on a cursor, all rows fetched, inside a transaction that is rolled back, once after each
+cold request (interleaved, so that a busy spell of a shared machine slows both). The
+exports are also run once more under tracemalloc for their peak memory growth.
+
+``--code DIR`` measures the application code of another checkout (DIR's packages come
+first on the path; bench/compare.py runs this script on two checkouts in turns).
+``--smoke`` runs a few repeats for CI; the figures are then meaningless.
 
 Timings go in BENCHMARKS.md, never in tests; tests/test_benchmark_smoke.py runs
 this end to end at a tiny scale.
@@ -67,6 +75,9 @@ class Row:
     rows: int | None = None
     rows_per_s: float | None = None
     peak_mib: float | None = None
+    warm_p50_ms: float | None = None
+    warm_p95_ms: float | None = None
+    cpu_p50_ms: float | None = None
 
     @property
     def page_admin(self) -> float | None:
@@ -90,8 +101,10 @@ class Row:
         }
 
 
-def _setup_django() -> None:
+def _setup_django(code: Path | None = None) -> None:
     sys.path.insert(0, str(ROOT))
+    if code is not None:  # its packages first; this checkout's bench/ still found
+        sys.path.insert(0, str(code))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
     import django
     from django.apps import apps
@@ -139,9 +152,10 @@ def items() -> list[Item]:
     """What to measure, on the synthetic data: a large report, a long history."""
     from django.db.models import Sum
 
-    from bench import synthetic
     from recommendations.models import Owner, Recommendation, Status
     from reports.models import Report
+
+    synthetic = _synthetic()
 
     report = (
         Report.objects.filter(slug__startswith=synthetic.PREFIX)
@@ -185,6 +199,7 @@ def items() -> list[Item]:
         Item("Recommendation detail", detail.get_absolute_url()),
         Item("Officer's /my/", "/my/", user="officer"),
         Item("CSV export, all rows", "/recommendations/", {"_export": "csv"}, export=True),
+        Item("XLSX export, all rows", "/recommendations/", {"_export": "xlsx"}, export=True),
         Item(
             "Add a progress update",
             f"/recommendations/{target.pk}/updates/",
@@ -196,6 +211,15 @@ def items() -> list[Item]:
             },
         ),
     ]
+
+
+def _synthetic():
+    """The synthetic data's module: bench/ now, the recommendations app before #18."""
+    try:
+        from recommendations import synthetic
+    except ImportError:
+        from bench import synthetic
+    return synthetic
 
 
 def machine_speed() -> float:
@@ -306,21 +330,33 @@ def _peak_memory(client, item: Item, params: dict) -> float:
         tracemalloc.stop()
 
 
-def measure(item: Item, clients: dict, warmup: int, repeat: int) -> Row:
-    """The page and its floor in turns (page, floor, page, floor...), so that a slow
-    spell of a shared machine weighs on both alike and page − floor is Python's share."""
+def _cold() -> None:
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+def measure(item: Item, clients: dict, warmup: int, repeat: int, export_repeat: int) -> Row:
+    """The page with a cold cache and its floor in turns (page, floor, page, floor...), so
+    that a slow spell of a shared machine weighs on both alike and page − floor is Python's
+    share; then the page with a warm cache (exports: cold only, ``export_repeat`` times)."""
     from recommendations.models import Recommendation
 
     client = clients[item.user]
+    if item.export:
+        warmup, repeat = 0, export_repeat
     for _ in range(warmup):
         _request(client, item, item.path, item.params)
+    _cold()
     statements = _capture(client, item, item.path, item.params)
     gc.collect()
-    times, floors = [], []
+    times, cpus, floors = [], [], []
     for _ in range(repeat):
-        started = time.perf_counter()
+        _cold()
+        started, cpu = time.perf_counter(), time.process_time()
         _request(client, item, item.path, item.params)
         times.append((time.perf_counter() - started) * 1000)
+        cpus.append((time.process_time() - cpu) * 1000)
         floors.append(_floor(statements))
     row = Row(
         item.name,
@@ -329,12 +365,29 @@ def measure(item: Item, clients: dict, warmup: int, repeat: int) -> Row:
         p95_ms=_percentile(times, 0.95),
         floor_p50_ms=statistics.median(floors),
         floor_p95_ms=_percentile(floors, 0.95),
+        cpu_p50_ms=statistics.median(cpus),
     )
+    if not item.export and item.post is None:
+        _request(client, item, item.path, item.params)  # kept now
+        warm = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            _request(client, item, item.path, item.params)
+            warm.append((time.perf_counter() - started) * 1000)
+        row.warm_p50_ms, row.warm_p95_ms = statistics.median(warm), _percentile(warm, 0.95)
     if item.admin is not None:
         admin_path = "/admin/recommendations/recommendation/"
-        admin_times, _ = _time(clients["admin"], Item(item.name, admin_path), admin_path, item.admin, warmup, repeat)
+        peer = Item(item.name, admin_path)
+        for _ in range(warmup):
+            _request(clients["admin"], peer, admin_path, item.admin)
+        admin_times = []
+        for _ in range(repeat):
+            _cold()
+            started = time.perf_counter()
+            _request(clients["admin"], peer, admin_path, item.admin)
+            admin_times.append((time.perf_counter() - started) * 1000)
         row.admin_p50_ms = statistics.median(admin_times)
-        row.admin_queries = len(_capture(clients["admin"], Item(item.name, admin_path), admin_path, item.admin))
+        row.admin_queries = len(_capture(clients["admin"], peer, admin_path, item.admin))
     if item.export:
         row.rows = Recommendation.objects.count()
         row.rows_per_s = row.rows / (row.p50_ms / 1000)
@@ -349,7 +402,7 @@ def _fmt(value, pattern: str) -> str:
 def table(rows: list[Row]) -> str:
     """The results as a Markdown table."""
     lines = [
-        "| Item | Queries | p50 ms | p95 ms | p95/p50 | Admin p50 ms (queries) | Page/admin"
+        "| Item | Queries | Cold p50 ms | Cold p95 ms | Warm p50 ms | Admin p50 ms (queries) | Page/admin"
         " | Floor p50 ms | Floor p95/p50 | Page/floor | Page − floor ms |",
         "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
@@ -357,9 +410,12 @@ def table(rows: list[Row]) -> str:
         admin = "–" if row.admin_p50_ms is None else f"{row.admin_p50_ms:.1f} ({row.admin_queries})"
         name = row.name
         if row.rows_per_s is not None:
-            name += f" ({row.rows:,} rows: {row.rows_per_s:,.0f} rows/s, peak +{row.peak_mib:.1f} MiB)"
+            name += (
+                f" ({row.rows:,} rows: {row.rows_per_s:,.0f} rows/s,"
+                f" {row.rows / (row.cpu_p50_ms / 1000):,.0f} rows per CPU-second, peak +{row.peak_mib:.1f} MiB)"
+            )
         lines.append(
-            f"| {name} | {row.queries} | {row.p50_ms:.1f} | {row.p95_ms:.1f} | {row.p95_ms / row.p50_ms:.2f}"
+            f"| {name} | {row.queries} | {row.p50_ms:.1f} | {row.p95_ms:.1f} | {_fmt(row.warm_p50_ms, '.1f')}"
             f" | {admin} | {_fmt(row.page_admin, '.2f')} | {_fmt(row.floor_p50_ms, '.1f')}"
             f" | {_fmt(row.floor_spread, '.2f')} | {_fmt(row.page_floor, '.2f')}"
             f" | {_fmt(row.p50_ms - row.floor_p50_ms, '.1f')} |"
@@ -372,23 +428,30 @@ def main(argv: list[str] | None = None) -> list[Row]:
     parser.add_argument("--repeat", type=int, default=30, help="Timed requests per item (default 30).")
     parser.add_argument("--warmup", type=int, default=3, help="Untimed requests first (default 3).")
     parser.add_argument("--only", action="append", default=[], help="Measure only items whose name contains this.")
+    parser.add_argument("--item", action="append", default=[], help="Measure only the item of this exact name.")
+    parser.add_argument("--list", action="store_true", help="Print the items' names and stop.")
+    parser.add_argument("--export-repeat", type=int, default=3, help="Timed runs of each export (default 3).")
+    parser.add_argument("--code", type=Path, help="Measure the application code of this checkout instead.")
     parser.add_argument("--json", type=Path, help="Also write the results to this file.")
     parser.add_argument("--smoke", action="store_true", help="Two repeats, one warm-up: for CI, not for figures.")
     args = parser.parse_args(argv)
     if args.smoke:
-        args.repeat, args.warmup = 2, 1
+        args.repeat, args.warmup, args.export_repeat = 2, 1, 1
 
-    _setup_django()
+    _setup_django(args.code)
     from django.conf import settings
     from django.contrib import admin
     from django.db import connection
     from django.test import Client, override_settings
 
-    from bench import synthetic
     from recommendations.models import ProgressUpdate, Recommendation
 
+    synthetic = _synthetic()
     if not synthetic.exists():
         sys.exit("No synthetic data in this database: run `bench/generate_synthetic.py` first.")
+    if args.list:
+        print("\n".join(item.name for item in items()))
+        return []
     if removed := remove_benchmark_updates():
         print(f"Removed {removed:,} progress updates left by an earlier run", flush=True)
     print(
@@ -417,12 +480,16 @@ def main(argv: list[str] | None = None) -> list[Row]:
             for item in items():
                 if args.only and not any(part.lower() in item.name.lower() for part in args.only):
                     continue
+                if args.item and item.name not in args.item:
+                    continue
                 try:
-                    rows.append(measure(item, clients, args.warmup, args.repeat))
+                    rows.append(measure(item, clients, args.warmup, args.repeat, args.export_repeat))
                 finally:
                     if item.post is not None:
                         remove_benchmark_updates()
-                print(f"  {item.name}: p50 {rows[-1].p50_ms:.1f} ms, {rows[-1].queries} queries", flush=True)
+                row = rows[-1]
+                warm = "" if row.warm_p50_ms is None else f", warm {row.warm_p50_ms:.1f} ms"
+                print(f"  {item.name}: cold p50 {row.p50_ms:.1f} ms{warm}, {row.queries} queries", flush=True)
     finally:
         peer.list_per_page = per_page
     print(table(rows))

@@ -1,23 +1,35 @@
 """Streamed exports of exactly the filtered, sorted recommendations.
 
 Rows come from ``.iterator(chunk_size=...)``, each with its owners' names, so
-memory stays flat whatever the row count (django-tables2's TableExport measured
-25x slower and 200x hungrier, and HTML-escapes text). Cells a spreadsheet would
-execute are neutralised in CSV and XLSX; JSON carries values as stored. The CSV's
-lines are built by the database (``_csv_lines_sql``), the same on SQLite and PostgreSQL,
-and streamed as they come. The XLSX file is written in constant memory into a temporary
-file and then streamed from it.
+memory stays flat whatever the row count (not django-tables2's TableExport, which holds
+every row and HTML-escapes text: BENCHMARKS.md). Cells a spreadsheet would execute are
+neutralised in CSV and XLSX; JSON carries values as stored. The CSV's lines and the
+XLSX's cells are built by the database (``_cells_sql``), the same on SQLite and
+PostgreSQL. The CSV and JSON stream as the rows come; the XLSX file is written in
+constant memory into a temporary file and then streamed from it.
 """
 
 import csv
 import datetime
 import io
 import json
+import os
+import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
 
 from django.db.models import Case, CharField, F, QuerySet, Value, When
-from django.db.models.functions import Cast, Concat, ExtractDay, ExtractMonth, ExtractYear, LPad, Replace, Substr
+from django.db.models.functions import (
+    Cast,
+    Concat,
+    ExtractDay,
+    ExtractMonth,
+    ExtractYear,
+    LPad,
+    NullIf,
+    Replace,
+    Substr,
+)
 from django.db.models.lookups import In
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils.text import slugify
@@ -28,8 +40,9 @@ from tracker.dates import DatePrecision, iso_partial_date
 HEADERS = ["Report", "Published", "Number", "Recommendation", "Owners", "Theme", "Status", "Last assessed", "Updates"]
 FORMATS = ("csv", "xlsx", "json")
 CHUNK = 2000  # rows per database round trip
+NUMBER_COLUMNS = (HEADERS.index("Number"), HEADERS.index("Updates"))  # the rest are text
 XLSX_BLOCK = 64 * 1024  # bytes per piece of a streamed XLSX file
-LINES = 500  # rows per piece of a streamed CSV: a piece of 2,000 rows doubled the peak memory
+LINES = 500  # rows per piece of a streamed CSV: larger pieces raise the peak memory
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Free text: the only cells that can start like a formula (the rest are dates, numbers, labels).
 TEXT_COLUMNS = (
@@ -50,10 +63,9 @@ def neutralise(value):
 def export_rows(queryset: QuerySet[Recommendation]) -> Iterator[list]:
     """One list per recommendation, in HEADERS order, values as stored.
 
-    Plain tuples, never model instances, from a server-side cursor (``.iterator()``): one
-    query, whatever the row count, and each row's owners are on the row
-    (``Recommendation.owner_names``). Model instances with prefetched owners exported
-    10,000 rows/s at 100,000 rows; tuples 50,000 (BENCHMARKS.md)."""
+    Plain tuples, never model instances (several times cheaper: BENCHMARKS.md), from a
+    server-side cursor (``.iterator()``): one query, whatever the row count, and each
+    row's owners are on the row (``Recommendation.owner_names``)."""
     rows = queryset.prefetch_related(None).values_list(
         "report__title",
         "report__published",
@@ -149,45 +161,52 @@ def _partial_date(date: str, precision: str):
     )
 
 
-def _csv_lines_sql(queryset: QuerySet[Recommendation]):
-    """Each recommendation's CSV line in three pieces, built by the database: quoting, partial
-    dates, status labels and formula neutralising as SQL expressions, the same on SQLite
-    and PostgreSQL, with the owners' names from the row. Parsing every value into Python
-    and writing it out again with the csv module was 60,000 rows/s at 100,000 rows, and
-    fetching each 2,000 rows' owners a third of what was left (BENCHMARKS.md)."""
+def _cells_sql() -> list:
+    """The exported cells as a spreadsheet shows them, as SQL expressions in HEADERS order
+    (the same on SQLite and PostgreSQL): free text neutralised, partial dates as ISO text
+    ("" when none), the status's label; the two numbers as stored."""
     labels = Case(*[When(status=s.value, then=Value(s.label)) for s in Status], output_field=TEXT)
+    return [
+        _inert(F("report__title")),
+        _partial_date("report__published", "report__published_precision"),
+        F("number"),
+        _inert(F("text")),
+        _inert(F("owner_names")),
+        _inert(F("theme")),
+        labels,
+        _partial_date("status_date", "status_date_precision"),
+        F("update_count"),
+    ]
+
+
+def _csv_lines_sql(queryset: QuerySet[Recommendation]):
+    """Each recommendation's CSV line in three pieces, built by the database from
+    ``_cells_sql()``, text cells quoted, with the owners' names from the row (parsing every
+    value into Python and writing it out again with the csv module cost several times as
+    much: BENCHMARKS.md)."""
+    cells = [Cast(cell, TEXT) if i in NUMBER_COLUMNS else _quoted(cell) for i, cell in enumerate(_cells_sql())]
     comma = Value(",")
     # Three pieces: one Concat of all nineteen overflowed SQLite's parser stack.
+    start = [piece for cell in cells[:4] for piece in (cell, comma)]
+    end = [piece for cell in cells[5:] for piece in (comma, cell)]
     return (
         queryset.prefetch_related(None)
         .annotate(
-            csv_start=Concat(
-                _quoted(_inert(F("report__title"))),
-                comma,
-                _quoted(_partial_date("report__published", "report__published_precision")),
-                comma,
-                Cast("number", TEXT),
-                comma,
-                _quoted(_inert(F("text"))),
-                comma,
-                output_field=TEXT,
-            ),
-            csv_owners=_quoted(_inert(F("owner_names"))),
-            csv_end=Concat(
-                comma,
-                _quoted(_inert(F("theme"))),
-                comma,
-                _quoted(labels),
-                comma,
-                _quoted(_partial_date("status_date", "status_date_precision")),
-                comma,
-                Cast("update_count", TEXT),
-                Value("\r\n"),
-                output_field=TEXT,
-            ),
+            csv_start=Concat(*start, output_field=TEXT),
+            csv_owners=cells[4],
+            csv_end=Concat(*end, Value("\r\n"), output_field=TEXT),
         )
         .values_list("csv_start", "csv_owners", "csv_end")
     )
+
+
+def _xlsx_rows_sql(queryset: QuerySet[Recommendation]):
+    """The spreadsheet's rows, every cell's text prepared by the database (``_cells_sql()``),
+    an empty text as NULL (an empty cell, not a cell holding empty text)."""
+    cells = {
+        f"xlsx_{i}": cell if i in NUMBER_COLUMNS else NullIf(cell, Value("")) for i, cell in enumerate(_cells_sql())
+    }
+    return queryset.prefetch_related(None).annotate(**cells).values_list(*cells)
 
 
 def _csv_lines(queryset: QuerySet[Recommendation]) -> Iterator[str]:
@@ -216,17 +235,16 @@ def _filename(stem: str, extension: str) -> str:
 def export_response(queryset: QuerySet[Recommendation], fmt: str, stem: str = "recommendations", about: str = ""):
     """``about``: whose recommendations these are when not everyone's ("addressed to
     Inverclyde Alliance or to all CPPs"): in the file's name, and an XLSX's "About" sheet."""
-    rows = export_rows(queryset)
     if about:
         stem = f"{stem}-{slugify(about)}"
     if fmt == "csv":
         response = StreamingHttpResponse(_csv_lines(queryset), content_type="text/csv; charset=utf-8")
     elif fmt == "json":
-        response = StreamingHttpResponse(_json_chunks(rows), content_type="application/json")
+        response = StreamingHttpResponse(_json_chunks(export_rows(queryset)), content_type="application/json")
     elif fmt == "xlsx":
         # Built whole in a temporary file first (a zip's directory comes last), then streamed.
         response = FileResponse(
-            _xlsx_file(rows, about),
+            _xlsx_file(_xlsx_rows_sql(queryset).iterator(chunk_size=CHUNK), about),
             as_attachment=True,
             filename=_filename(stem, "xlsx"),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -239,42 +257,42 @@ def export_response(queryset: QuerySet[Recommendation], fmt: str, stem: str = "r
     return response
 
 
-# XlsxWriter's options: a text cell is always text. By default it would turn text starting
-# with "=" into a formula, a URL into a hyperlink (at most 65,530 a sheet) and "12" into 12.
-XLSX_OPTIONS = {
-    "constant_memory": True,  # each row is written out when the next starts; text in-line
-    "strings_to_formulas": False,
-    "strings_to_urls": False,
-    "strings_to_numbers": False,
-}
-# Column types, in HEADERS order: numbers as numbers, everything else as text. Dates are
-# partial ("2018-07", "2006"), so they stay ISO text rather than invent a day.
-NUMBER_COLUMNS = (HEADERS.index("Number"), HEADERS.index("Updates"))
+# Cell types: numbers (Number, Updates) as numbers, everything else as text. Dates are
+# partial ("2018-07", "2006"), so they stay ISO text rather than invent a day. The writer
+# keeps every string a string: text starting with "=" or "http" is never made a formula or
+# a link, and neutralise() still prefixes the quote a spreadsheet reading CSV would need.
 
 
-def _xlsx_file(rows: Iterable[list], about: str = ""):
-    """The workbook, written by XlsxWriter in constant-memory mode into a temporary file
-    (returned at its start, for FileResponse to stream in chunks): memory stays flat
-    whatever the row count. It replaced openpyxl's write-only mode, which was the
-    export's bottleneck (BENCHMARKS.md, "XLSX export (#18)")."""
-    import xlsxwriter
+def _xlsx_records(rows: Iterable[tuple]) -> Iterator[dict]:
+    """Rows as the writer takes them: a dict per row, keyed by header. With no rows at
+    all, one row of empty cells, so that the sheet still has its header row."""
+    empty = True
+    for row in rows:
+        empty = False
+        yield dict(zip(HEADERS, row))  # noqa: B905 - every row has HEADERS' length
+    if empty:
+        yield dict.fromkeys(HEADERS)
 
-    handle = tempfile.TemporaryFile()
-    workbook = xlsxwriter.Workbook(handle, XLSX_OPTIONS)
-    sheet = workbook.add_worksheet("Recommendations")
-    sheet.write_row(0, 0, HEADERS)
-    text, number = sheet.write_string, sheet.write_number
-    columns = [(i, number if i in NUMBER_COLUMNS else text, i in TEXT_COLUMNS) for i in range(len(HEADERS))]
-    for r, row in enumerate(rows, start=1):
-        for i, write, free_text in columns:
-            value = row[i]
-            if value is None or value == "":
-                continue  # an empty cell, not a cell holding empty text
-            write(r, i, neutralise(value) if free_text else value)
-    if about:
-        notes = workbook.add_worksheet("About")
-        notes.write_string(0, 0, f"The recommendations {about}: the ones this account may see, not every one.")
-        notes.write_string(1, 0, f"Exported {datetime.date.today():%d/%m/%Y}.")
-    workbook.close()
-    handle.seek(0)
-    return handle
+
+def _xlsx_file(rows: Iterable[tuple], about: str = ""):
+    """The workbook in a temporary file, returned open at its start for FileResponse to
+    stream in blocks. rustpy-xlsxwriter (Python bindings to rust_xlsxwriter, the Rust port
+    of XlsxWriter) takes the rows lazily and writes the sheet in constant memory; its file
+    is built whole before the first byte leaves (a zip's directory comes last). Given a
+    path, it writes to disk; given a Python file object, it would hold the whole file in
+    memory first."""
+    from rustpy_xlsxwriter import write_worksheets
+
+    directory = tempfile.mkdtemp(prefix="tracker-export-")
+    try:
+        path = os.path.join(directory, "export.xlsx")
+        sheets = [("Recommendations", _xlsx_records(rows))]
+        if about:
+            sheets.append(("About", [
+                {"About": f"The recommendations {about}: the ones this account may see, not every one."},
+                {"About": f"Exported {datetime.date.today():%d/%m/%Y}."},
+            ]))  # fmt: skip
+        write_worksheets(sheets, path)
+        return open(path, "rb")  # noqa: SIM115 - FileResponse closes it; the open file outlives its name
+    finally:
+        shutil.rmtree(directory)

@@ -99,9 +99,9 @@ def text_search(queryset, query: str, *, scope: Scope):
         from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 
         # One IN (a UNION of two GIN index lookups, migrations 0004 and 0005), probed by
-        # primary key. An EXISTS per row computed every summary's tsvector (20 s at
-        # 1,000,000 updates); an OR of two IN subqueries read every recommendation (80 ms).
-        # Ranking reads the stored document: computing it per match cost 25 µs a match.
+        # primary key: an EXISTS per row would compute every summary's tsvector, and an OR
+        # of two IN subqueries reads every recommendation. Ranking reads the stored
+        # document rather than computing one per match (BENCHMARKS.md has the figures).
         search = SearchQuery(query, search_type="websearch", config="english")
         in_text = Recommendation.objects.annotate(document=StoredDocument()).filter(document=search)
         in_updates = summaries.annotate(document=SearchVector("summary", config="english")).filter(document=search)

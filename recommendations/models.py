@@ -321,6 +321,9 @@ class ProgressUpdate(models.Model):
         ]
         indexes = [
             models.Index(fields=["recommendation", "assessed_on", "created", "id"], name="update_latest_idx"),
+            # The latest updates across the portfolio (selectors.latest_updates): read from the
+            # index's end, where sorting a million updates was the portfolio's whole cost.
+            models.Index(fields=["-assessed_on", "-created", "-id"], name="update_recent_idx"),
             # National assessments in force on a date: the scan starts from whichever end is
             # shorter (assessed by then, or superseded after); INCLUDE makes both index-only on
             # PostgreSQL. Partial: local responses never count towards anyone else's status.

@@ -121,8 +121,8 @@ class RecommendationTable(tables.Table):
 
     def order_owners(self, queryset, is_descending):
         """By the owners' names as exports print them (sorted, joined): on an index of their
-        first OWNER_NAMES_SORT_PREFIX characters. A subquery per row for the first owner's
-        name took 1.7 s at 100,000 recommendations (BENCHMARKS.md, fifth round)."""
+        first OWNER_NAMES_SORT_PREFIX characters, not a subquery per row for the first
+        owner's name (BENCHMARKS.md, fifth round)."""
         key = Left("owner_names", OWNER_NAMES_SORT_PREFIX)
         return queryset.order_by(key.desc() if is_descending else key.asc(), "-pk" if is_descending else "pk"), True
 

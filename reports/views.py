@@ -12,7 +12,7 @@ from recommendations.filters import RecommendationFilter
 from recommendations.tables import table_context, table_page
 from reports.forms import AsAtForm, DashboardForm
 from reports.models import Report
-from tracker.cache import data_version
+from tracker.cache import data_version, kept
 from tracker.inputs import page_number
 
 REPORTS_PER_PAGE = 25
@@ -22,8 +22,8 @@ def _report_page(request, scope, as_at=None) -> dict:
     """One page of publications, newest first, each with its (visible) recommendations'
     status counts, now or ``as_at`` a date (then only the publications out by then). 2
     queries (4 as at a date): the page, with the number of publications in all as a
-    window count in the same query, and the page's counts. Every publication on one
-    page took 4.5 s at 4,000 publications (BENCHMARKS.md)."""
+    window count in the same query, and the page's counts: a page at a time, because
+    every publication on one page took seconds at the benchmark's scale (BENCHMARKS.md)."""
     number = page_number(request)
     start = (number - 1) * REPORTS_PER_PAGE
     reports = Report.objects.all() if as_at is None else Report.objects.filter(published__lte=as_at)
@@ -57,35 +57,51 @@ def _report_page(request, scope, as_at=None) -> dict:
     }
 
 
+def _kept_report_page(request, scope, as_at=None) -> dict:
+    """_report_page(), kept in the cache under the data version, what ``scope`` may see, the
+    page and the date: no query while the data are unchanged."""
+    number = page_number(request)  # a page that is not a number is a 400 before any cache read
+    return kept(("report-page", scope.key, number, as_at), lambda: _report_page(request, scope, as_at))
+
+
 @require_safe
 def report_list(request):
-    """Every publication, a page at a time, with a compact RAG distribution. 6 queries."""
-    return render(request, "reports/report_list.html", _report_page(request, scope_for(request.user)))
+    """Every publication, a page at a time, with a compact RAG distribution. 5 queries
+    (3 when kept)."""
+    return render(request, "reports/report_list.html", _kept_report_page(request, scope_for(request.user)))
 
 
 @require_safe
 def portfolio(request):
     """The signed-in home page: totals, a page of publications, recent updates; now, or as
-    they stood on a date (``?as_at=``, recomputed from the history). 7 queries (11 as at a date)."""
+    they stood on a date (``?as_at=``, recomputed from the history). 7 queries (11 as at a
+    date) when built; 3 (session, user, roles) when kept in the cache, under the data
+    version, what the viewer may see, the page and the date."""
     scope = scope_for(request.user)
     form = AsAtForm(request.GET if "as_at" in request.GET else None)
     as_at = form.cleaned_data["as_at"] if form.is_bound and form.is_valid() else None
-    if as_at is None:
-        summary = selectors.visible_status_summary(scope=scope)
-    else:
-        summary = selectors.status_summary(selectors.status_counts_as_at(as_at, scope=scope).get(None, {}))
+
+    def portfolio_data() -> dict:
+        if as_at is None:
+            summary = selectors.visible_status_summary(scope=scope)
+        else:
+            summary = selectors.status_summary(selectors.status_counts_as_at(as_at, scope=scope).get(None, {}))
+        return {
+            "summary": summary,
+            "total": sum(item["count"] for item in summary),
+            "latest_updates": selectors.latest_updates(scope=scope, limit=10, as_at=as_at),
+            # An officer's totals are of what is addressed to them: "24 (of 51)".
+            "in_all": None if scope.everything else selectors.recommendation_count(as_at=as_at),
+        }
+
     return render(
         request,
         "reports/report_list.html",
         {
-            **_report_page(request, scope, as_at),
+            **_kept_report_page(request, scope, as_at),
+            **kept(("portfolio", scope.key, as_at), portfolio_data),
             "form": form,
             "as_at": as_at,
-            "summary": summary,
-            "total": sum(item["count"] for item in summary),
-            # An officer's totals are of what is addressed to them: "24 (of 51)".
-            "in_all": None if scope.everything else selectors.recommendation_count(as_at=as_at),
-            "latest_updates": selectors.latest_updates(scope=scope, limit=10, as_at=as_at),
         },
         status=400 if form.errors else 200,  # a bad date: shown today's, with the error by the field
     )

@@ -15,6 +15,11 @@ pytestmark = pytest.mark.django_db
 TABLE = "/recommendations/?per_page=100&sort=number"
 
 
+def without_tokens(page: str) -> str:
+    """The page without its CSRF tokens, which are masked afresh on every response."""
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", page)
+
+
 def linked_ids(page: str) -> set[int]:
     return {int(pk) for pk in re.findall(r'href="/recommendations/(\d+)/"', page)}
 
@@ -61,3 +66,38 @@ def test_a_recorded_update_shows_on_the_kept_dashboard_at_once(auditor_client, s
     rec = Recommendation.objects.get(report__slug="community-planning-update-2016", number=2)  # Green
     add_update(rec, rag=Status.RED, on=rec.status_date)
     assert "Red 3 (23%)" in auditor_client.get(R2016).content.decode()
+
+
+def test_the_portfolio_is_kept_per_viewer_and_a_change_shows_at_once(
+    client, auditor, officer_a, seeded, django_assert_max_num_queries, django_assert_num_queries
+):
+    client.force_login(auditor)
+    everything = Recommendation.objects.count()
+    first = without_tokens(client.get("/").content.decode())
+    assert f"{everything} recommendations in" in first
+    # Kept: session, user and roles only; the publications, totals and latest updates are not read.
+    with django_assert_num_queries(3):
+        assert without_tokens(client.get("/").content.decode()) == first
+
+    client.force_login(officer_a)
+    theirs = scope_for(officer_a).recommendations(Recommendation.objects.all()).count()
+    assert theirs < everything
+    page = client.get("/").content.decode()
+    assert f"{theirs} recommendations in" in page and f"{everything} recommendations in" not in page
+
+    client.force_login(auditor)
+    report = make_report("Kept portfolio report")
+    make_recommendation(report, owners=[make_owner("Kept portfolio owner")])
+    page = client.get("/").content.decode()
+    assert f"{everything + 1} recommendations in" in page
+    assert "Kept portfolio report" in page
+
+
+def test_the_publication_list_is_kept_per_viewer(client, auditor, officer_a, seeded, django_assert_num_queries):
+    client.force_login(auditor)
+    first = without_tokens(client.get("/reports/").content.decode())
+    with django_assert_num_queries(3):
+        assert without_tokens(client.get("/reports/").content.decode()) == first
+    client.force_login(officer_a)
+    page = without_tokens(client.get("/reports/").content.decode())
+    assert page != first  # an officer's counts are of what is addressed to them

@@ -53,3 +53,22 @@ def test_xlsx_cells_keep_their_types_and_formulas_stay_text(auditor_client, seed
     assert {h: c.data_type for h, c in cells.items()} == {
         h: "n" if h in ("Number", "Updates") else "s" for h in HEADERS
     }
+
+
+def test_xlsx_text_that_looks_like_a_number_or_link_stays_text_and_no_rows_keep_the_header(auditor_client, seeded):
+    rec = Recommendation.objects.get(report__slug=R2016, number=5)
+    Recommendation.objects.filter(pk=rec.pk).update(text="https://evil.example/", theme="12")
+
+    response = auditor_client.get("/recommendations/", {"report": R2016, "sort": "number", "_export": "xlsx"})
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content)))["Recommendations"]
+    cells = dict(zip(HEADERS, list(sheet.iter_rows())[5], strict=True))
+    assert (cells["Recommendation"].value, cells["Recommendation"].data_type) == ("https://evil.example/", "s")
+    assert cells["Recommendation"].hyperlink is None
+    assert (cells["Theme"].value, cells["Theme"].data_type) == ("12", "s")
+
+    nothing = auditor_client.get("/recommendations/", {"q": "no such words anywhere", "_export": "xlsx"})
+    assert nothing.status_code == 200
+    empty = load_workbook(io.BytesIO(b"".join(nothing.streaming_content)))["Recommendations"]
+    values = [[cell.value for cell in row] for row in empty.iter_rows()]
+    assert values[0] == HEADERS
+    assert all(value is None for row in values[1:] for value in row)
