@@ -231,3 +231,71 @@ def export_url(request, fmt: str) -> str:
     params.pop("per_page", None)
     params["_export"] = fmt
     return f"{request.path}?{params.urlencode()}"
+
+
+@register.simple_tag
+def active_filters(filterset, request) -> dict:
+    """The filters in force on a filtered page, for its "selected filters" summary
+    (templates/_active_filters.html): {"groups": [{"label", "items": [{"label", "remove_url"}]}],
+    "count", "clear_url"}. Each item's link is this address without that one value (and
+    without the page number); "Clear all" keeps only the sort order and page size. Choices
+    are named by their labels, dates in UK style, words as typed."""
+    form = filterset.form
+    params = request.GET
+    keep = {name: params.getlist(name) for name in ("sort", "per_page") if params.get(name)}
+    groups, count = [], 0
+    for field in form:
+        if field.is_hidden:
+            continue
+        values = [value for value in params.getlist(field.html_name) if value.strip()]
+        if not values:
+            continue
+        names = dict(_flat_choices(field.field)) if hasattr(field.field, "choices") else {}
+        items = []
+        for value in values:
+            if names and value not in names:
+                continue  # a value the filter ignores (not a choice) is not shown as applied
+            rest = params.copy()
+            rest.setlist(field.html_name, [v for v in params.getlist(field.html_name) if v != value])
+            rest.pop("page", None)
+            items.append({"label": _value_label(field, value, names), "remove_url": _address(request, rest)})
+        if items:
+            groups.append({"label": field.label, "items": items})
+            count += len(items)
+    clear = request.GET.copy()
+    clear.clear()
+    for name, values in keep.items():
+        clear.setlist(name, values)
+    return {"groups": groups, "count": count, "clear_url": _address(request, clear)}
+
+
+def _flat_choices(field):
+    for value, label in field.choices:
+        if isinstance(label, list | tuple):
+            yield from ((str(v), lab) for v, lab in label)
+        else:
+            yield str(value), label
+
+
+def _value_label(field, value: str, names: dict) -> str:
+    if names:
+        return str(names[value])
+    if isinstance(field.field, forms.DateField):
+        try:
+            return field.field.to_python(value).strftime("%d/%m/%Y")
+        except (forms.ValidationError, AttributeError):
+            return value
+    return f"“{value}”" if field.html_name == "q" else value
+
+
+def _address(request, params) -> str:
+    """The page's address with these parameters, less the empty ones a submitted form leaves."""
+    params = params.copy()
+    for name in list(params):
+        values = [value for value in params.getlist(name) if value.strip()]
+        if values:
+            params.setlist(name, values)
+        else:
+            del params[name]
+    query = params.urlencode()
+    return f"{request.path}?{query}" if query else request.path
