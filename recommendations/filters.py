@@ -13,8 +13,8 @@ from django.db.models import Exists, Expression, F, OuterRef, Q
 from recommendations import choice_lists
 from recommendations.access import Scope
 from recommendations.models import AuditDimension, Owner, ProgressUpdate, Recommendation, Status
-from recommendations.widgets import FastSelect, FastSelectMultiple
 from reports.models import Report
+from tracker.forms import DesignSystemForm, UKDateField
 from tracker.inputs import EARLIEST_YEAR, LATEST_YEAR, validate_date_in_range
 
 OwnerLink = Recommendation.owners.through
@@ -132,15 +132,27 @@ class YearFilter(django_filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
+class UKDateFilter(django_filters.DateFilter):
+    """A date typed dd/mm/yyyy (ISO dates in shared links still read)."""
+
+    field_class = UKDateField
+
+
+class FilterForm(DesignSystemForm):
+    """A filter panel's form: SGDS's smaller radios and checkboxes."""
+
+    small_controls = True
+
+
 class RecommendationFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="Search text and progress", method="filter_q")
     report = django_filters.MultipleChoiceFilter(
-        label="Report", choices=_report_choices, field_name="report__slug", widget=FastSelectMultiple
+        label="Report", choices=_report_choices, field_name="report__slug", widget=forms.CheckboxSelectMultiple
     )
     year_from = YearFilter(label="Published from (year)", field_name="report__published__year", lookup_expr="gte")
     year_to = YearFilter(label="Published to (year)", field_name="report__published__year", lookup_expr="lte")
     owner = django_filters.MultipleChoiceFilter(
-        label="Addressed to", choices=_owner_choices, method="filter_owner", widget=FastSelectMultiple
+        label="Addressed to", choices=_owner_choices, method="filter_owner", widget=forms.CheckboxSelectMultiple
     )
     owner_kind = django_filters.MultipleChoiceFilter(
         label="Kind of organisation",
@@ -148,9 +160,7 @@ class RecommendationFilter(django_filters.FilterSet):
         method="filter_owner_kind",
         widget=forms.CheckboxSelectMultiple,
     )
-    theme = django_filters.ChoiceFilter(
-        label="Theme", choices=_theme_choices, empty_label="Any theme", widget=FastSelect
-    )
+    theme = django_filters.ChoiceFilter(label="Theme", choices=_theme_choices, empty_label="Any theme")
     status = django_filters.MultipleChoiceFilter(
         label="Current status", choices=STATUS_CHOICES, method="filter_status", widget=forms.CheckboxSelectMultiple
     )
@@ -160,10 +170,9 @@ class RecommendationFilter(django_filters.FilterSet):
         method="filter_dimension",
         widget=forms.CheckboxSelectMultiple,
     )
-    not_assessed_since = django_filters.DateFilter(
+    not_assessed_since = UKDateFilter(
         label="Not assessed since",
         method="filter_not_assessed_since",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="Includes recommendations never assessed.",
         validators=[validate_date_in_range],
     )
@@ -171,6 +180,7 @@ class RecommendationFilter(django_filters.FilterSet):
     class Meta:
         model = Recommendation
         fields: list[str] = []
+        form = FilterForm
 
     def __init__(self, data=None, queryset=None, *, scope: Scope, **kwargs):
         """``scope``: what the viewer may see, which bounds what search matches and the

@@ -2,10 +2,10 @@ from django import forms
 from django.utils import timezone
 
 from recommendations.models import RATINGS, ProgressUpdate, Recommendation, parse_evidence
-from recommendations.widgets import FastSelect
 from reports.models import Report
 from tracker import richtext
 from tracker.dates import period_start
+from tracker.forms import DesignSystemForm, UKDateField
 
 
 class _ReportChoices(forms.models.ModelChoiceIterator):
@@ -22,7 +22,7 @@ class ReportChoiceField(forms.ModelChoiceField):
     iterator = _ReportChoices
 
 
-class ProgressUpdateForm(forms.Form):
+class ProgressUpdateForm(DesignSystemForm):
     """An auditor's progress update. Only these fields are read from the request:
     author, time, current status and the rest are set by the service."""
 
@@ -33,10 +33,9 @@ class ProgressUpdateForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose a rating, or “Not rated” for a narrative-only assessment."},
     )
-    assessed_on = forms.DateField(
+    assessed_on = UKDateField(
         label="Date assessed",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"required": "Enter the date of the assessment.", "invalid": "Enter a real date."},
+        error_messages={"required": "Enter the date of the assessment."},
     )
     summary = forms.CharField(
         label="Summary of progress",
@@ -56,14 +55,12 @@ class ProgressUpdateForm(forms.Form):
         queryset=Report.objects.order_by("-published", "title"),
         required=False,
         empty_label="None",
-        widget=FastSelect,  # every report: thousands of options
     )
     corrects = forms.ModelChoiceField(
         label="This corrects an earlier update (optional)",
         queryset=ProgressUpdate.objects.none(),
         required=False,
         empty_label="No: it is a new assessment",
-        widget=FastSelect,  # every earlier update: a long history has over a hundred
     )
     seen_latest = forms.IntegerField(widget=forms.HiddenInput, required=False)
     confirm = forms.BooleanField(label="Record my update anyway", required=False)

@@ -2,21 +2,21 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
+from tracker.forms import DesignSystemForm, UKDateField
 from tracker.inputs import validate_date_in_range
 
 
-def _as_at_field(what: str) -> forms.DateField:
-    return forms.DateField(
+def _as_at_field(what: str) -> UKDateField:
+    return UKDateField(
         label=f"Show the {what} as at",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="Recomputed from the history as it stood on that date. Leave empty for today.",
         # Before 1900 there is no history, and near year 1 the dashboard's date arithmetic overflowed.
         validators=[validate_date_in_range],
     )
 
 
-class AsAtForm(forms.Form):
+class AsAtForm(DesignSystemForm):
     """The portfolio's control: a date to see every publication's status "as at"."""
 
     as_at = _as_at_field("portfolio")
@@ -37,7 +37,7 @@ class DashboardForm(AsAtForm):
         required=False,
         min_value=1,
         max_value=600,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "ds_input--fixed-4"}),
     )
 
     def clean_stale_months(self):

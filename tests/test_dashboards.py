@@ -105,7 +105,7 @@ def test_dashboard_rejects_a_malformed_date(auditor_client, seeded):
     response = auditor_client.get(f"/reports/{R2016}/", {"as_at": "yesterday", "stale_months": "0"})
     assert response.status_code == 400
     page = response.content.decode()
-    assert "Enter a valid date" in page and "Current status" in page
+    assert "Enter a date in the format dd/mm/yyyy" in page and "Current status" in page
 
 
 def test_dashboard_export_is_limited_to_the_report(auditor_client, seeded):

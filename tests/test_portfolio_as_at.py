@@ -199,7 +199,7 @@ def test_portfolio_as_at_refuses_future_and_malformed_dates(auditor_client, seed
     assert "Choose today or an earlier date" in page
     assert "Their current status:" in page
     page = auditor_client.get("/", {"as_at": "31/02/2016"}).content.decode()
-    assert "Enter a valid date" in page and "Their current status:" in page
+    assert "31/02/2016 is not a real date: February 2016 has 29 days." in page and "Their current status:" in page
 
 
 def test_portfolio_as_at_pages_keep_the_date(auditor_client, seeded):

@@ -157,10 +157,12 @@ def test_filter_link_round_trips(auditor_client, seeded):
     query = "owner=cosla&status=amber&status=red&year_from=2013&sort=-status_date"
     page = auditor_client.get(f"{URL}?{query}").content.decode()
     # The form shows the filters applied ...
-    assert re.search(r'<option value="cosla" selected>', page)
+    assert re.search(r'type="checkbox" name="owner" value="cosla" id="id_owner_\d+_\d+" checked>', page)
     assert re.search(r'value="amber"[^>]*checked', page) and re.search(r'value="red"[^>]*checked', page)
     assert 'name="year_from" value="2013"' in page
     # ... and every sort, page and export link keeps them (only "Clear filters" drops them).
+    # (The "selected filters" summary's links each drop one filter: test_the_filters_in_force_each_have_a_removal_link.)
+    page = re.sub(r'<div class="ds_facets.*?</dl>', "", page, flags=re.S)
     links = [link.replace("&amp;", "&") for link in re.findall(r'href="(\?[^"]*|/recommendations/\?[^"]*)"', page)]
     assert "/recommendations/?sort=-status_date" in links  # Clear filters keeps the sort only
     kept = [link for link in links if link != "/recommendations/?sort=-status_date"]
@@ -346,7 +348,7 @@ def test_with_many_reports_the_report_filter_is_a_title_box(auditor_client, seed
     settings.TRACKER_REPORT_CHOICES_MAX = 3
     page = auditor_client.get(URL, {"report": R2016}).content.decode()
     assert 'name="report_title"' in page
-    assert f'value="{R2016}" selected' in page
+    assert re.search(f'name="report" value="{R2016}" id="id_report_\\d+" checked>', page)
     assert 'value="community-planning-initial-review-2006"' not in page  # not offered as a choice
     assert shown_count(auditor_client.get(URL, {"report": R2016})) == 13
     by_title = auditor_client.get(URL, {"report_title": "initial review"})
@@ -355,3 +357,32 @@ def test_with_many_reports_the_report_filter_is_a_title_box(auditor_client, seed
     assert unknown.status_code == 400 and "Select a valid choice" in unknown.content.decode()
     dashboard = auditor_client.get(f"/reports/{R2016}/").content.decode()
     assert 'name="report_title"' not in dashboard
+
+
+def test_the_filters_in_force_each_have_a_removal_link(auditor_client, seeded):
+    """The SGDS "selected filters" summary: each filter in force by its label, a link that drops
+    that one value (and the page number, keeping sort and page size), and "Clear all filters"."""
+    query = "owner=cosla&status=amber&status=red&not_assessed_since=2018-01-01&q=route&sort=-status_date&page=1&theme="
+    page = auditor_client.get(f"{URL}?{query}").content.decode()
+    facets = page[page.index('<div class="ds_facets') : page.index("Clear all filters")]
+    titles = re.findall(r'<dt class="ds_facet__group-title">([^<]*)</dt>', facets)
+    assert titles == ["Search text and progress:", "Addressed to:", "Current status:", "Not assessed since:"]
+    labels = re.findall(r'<span class="ds_facet">([^<]*)<a', facets)
+    assert labels == ["“route”", "COSLA", "Amber", "Red", "01/01/2018"]
+    links = [link.replace("&amp;", "&") for link in re.findall(r'class="ds_facet__button" href="([^"]*)"', facets)]
+    assert links[2] == (
+        "/recommendations/?owner=cosla&status=red&not_assessed_since=2018-01-01&q=route&sort=-status_date"
+    )
+    assert links[1] == (
+        "/recommendations/?status=amber&status=red&not_assessed_since=2018-01-01&q=route&sort=-status_date"
+    )
+    assert "1 filter" not in facets and "5 filters applied" in facets
+    assert 'href="/recommendations/?sort=-status_date">Clear all filters' in page
+    # Removing a filter shows more, never fewer, recommendations.
+    assert shown_count(auditor_client.get(links[2])) >= shown_count(auditor_client.get(f"{URL}?{query}"))
+
+
+def test_no_summary_without_filters_and_values_the_filter_ignores_are_not_listed(auditor_client, seeded):
+    assert "ds_facets" not in auditor_client.get(URL).content.decode()
+    page = auditor_client.get(URL, {"status": "purple", "sort": "status"}).content.decode()
+    assert "ds_facet__group-title" not in page

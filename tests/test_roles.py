@@ -187,7 +187,7 @@ def test_auditor_records_an_update(auditor_client, auditor):
         ({"rag": ""}, "Choose a rating"),
         ({"rag": "9"}, "Select a valid choice"),
         ({"assessed_on": ""}, "Enter the date of the assessment"),
-        ({"assessed_on": "31/02/2020"}, "Enter a real date"),
+        ({"assessed_on": "31/02/2020"}, "31/02/2020 is not a real date: February 2020 has 29 days."),
         ({"assessed_on": (datetime.date.today() + datetime.timedelta(days=1)).isoformat()}, "cannot be in the future"),
         ({"assessed_on": "2016-03-02"}, "cannot be before the report was published (3 March 2016)"),
         ({"summary": ""}, "Summarise the progress found"),

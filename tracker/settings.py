@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # Django's widget templates, for the site's forms (tracker.forms: TemplatesSetting renderer).
+    "django.forms",
     "axes",
     "csp",
     "django_filters",
@@ -87,9 +89,6 @@ TEMPLATES = [
         },
     },
 ]
-
-# Plain <input> widgets built in Python, the same HTML as Django's templates (tracker.forms_renderer).
-FORM_RENDERER = "tracker.forms_renderer.FastInputRenderer"
 
 WSGI_APPLICATION = "tracker.wsgi.application"
 

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from tracker import views
+from tracker.forms import PasswordForm, SignInForm
 
 admin.site.site_header = "Recommendation Tracker administration"
 admin.site.site_title = "Recommendation Tracker admin"
@@ -12,9 +13,13 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     # Sign-in pages. No password-reset-by-email flow: no mail is configured, and
     # admins reset passwords in the admin site.
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", auth_views.LoginView.as_view(authentication_form=SignInForm), name="login"),
     path("accounts/logout/", views.SignOutView.as_view(), name="logout"),
-    path("accounts/password_change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "accounts/password_change/",
+        auth_views.PasswordChangeView.as_view(form_class=PasswordForm),
+        name="password_change",
+    ),
     path("accounts/password_change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("reports/", include("reports.urls")),
     path("", include("recommendations.urls")),

@@ -7,16 +7,13 @@
 - ``{{ value|rag_status }}`` normalises the same inputs to a ``Status`` (or None).
 - ``{{ date|iso_partial_date:precision }}`` gives the machine form of a partial
   date for ``<time datetime="...">`` ("2018-07" for July 2018: no invented day).
-- ``{% ds_field field %}`` renders a form field as an SGDS question (label, hint,
-  error, control); ``{% ds_widget field %}``, ``{{ field|widget_kind }}`` and
-  ``{{ field|error_anchor }}`` help it and ``_error_summary.html``.
+- ``{% ds_widget field %}``, ``{% choice_groups field %}``, ``{% ds_subwidgets field %}``
+  and ``{{ field|widget_kind }}`` help the SGDS field template
+  (templates/django/forms/field.html); ``{{ field|error_anchor }}`` helps ``_error_summary.html``.
 """
 
 from django import forms, template
 from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils.html import conditional_escape, escape, format_html
-from django.utils.safestring import mark_safe
 
 from recommendations.models import Status
 from tracker import richtext
@@ -97,7 +94,6 @@ def iso_partial_date(value, precision=DatePrecision.DAY) -> str:
 _INPUT_CLASSES = {
     "input": "ds_input",
     "textarea": "ds_input",
-    "multiselect": "ds_input tracker-select-multiple",
     "multi": "ds_input",
     "select": "ds_select",
     "checkbox": "ds_checkbox__input",
@@ -106,14 +102,13 @@ _ERROR_CLASSES = {
     "input": "ds_input--error",
     "textarea": "ds_input--error",
     "multi": "ds_input--error",
-    "multiselect": "ds_input--error",
     "select": "ds_select--error",
 }
 
 
 @register.filter
 def widget_kind(field) -> str:
-    """How ds_field lays a bound field out: input, textarea, select, multiselect,
+    """How the field template lays a bound field out: input, textarea, select, multiselect,
     radios, checkboxes, checkbox, multi (several inputs in a fieldset) or hidden."""
     widget = field.field.widget
     if widget.is_hidden:
@@ -139,62 +134,40 @@ def widget_kind(field) -> str:
 @register.filter
 def error_anchor(field) -> str:
     """The id an error summary link should point at: the field's first focusable control."""
-    if widget_kind(field) in {"radios", "checkboxes", "multi"}:
+    kind = widget_kind(field)
+    if kind in {"radios", "checkboxes"} and field.subwidgets:
+        return field.subwidgets[0].id_for_label  # id_x_0, or id_x_0_0 when the choices are grouped
+    if kind in {"radios", "checkboxes", "multi"}:
         return f"{field.auto_id}_0"
     return field.id_for_label or field.auto_id
 
 
-@register.simple_tag
-def breakdown_rows(rows, link=False) -> str:
-    """The body rows of reports/_breakdown_table.html: the group (an owner linked to its page
-    when ``link``), its count per status, its total. Built here: a dashboard has a row per
-    organisation, and a template loop over their cells was a fifth of the page's time."""
-    parts = []
-    for row in rows:
-        group = row["group"]
-        url = reverse("recommendations:owner", args=[group.slug]) if link else None
-        name = format_html('<a href="{}">{}</a>', url, group) if url else escape(group)
-        cells = "".join(f'<td class="tracker-table__number">{item["count"]:d}</td>' for item in row["summary"])
-        parts.append(
-            format_html(
-                '<tr>\n  <th scope="row">{}</th>\n  {}<td class="tracker-table__number">{}</td>\n</tr>',
-                name,
-                mark_safe(cells),  # noqa: S308 - integers only  # nosec
-                row["total"],
-            )
-        )
-    return mark_safe("\n".join(parts))  # noqa: S308 - each part built by format_html  # nosec
+# A checkbox list longer than this gets a box that filters it as one types (static/js/tracker.js).
+FILTERABLE_FROM = 10
 
 
 @register.simple_tag
-def ds_choice_inputs(field, small=False) -> str:
-    """The options of a radio or checkbox group as SGDS radios or checkboxes, each with its
-    label. Built here rather than in a template: a template loop cost more than the rest of
-    a filter panel's fields (every table page has three such groups)."""
-    kind = "radio" if widget_kind(field) == "radios" else "checkbox"
-    size = f" ds_{kind}--small" if small else ""
-    parts = []
-    for option in field.subwidgets:
-        data = option.data
-        checked = " checked" if data["selected"] else ""
-        parts.append(
-            format_html(
-                '<div class="ds_{}{}"><input class="ds_{}__input" type="{}" name="{}" value="{}" id="{}"{}>'
-                '<label class="ds_{}__label" for="{}">{}</label></div>',
-                kind,
-                size,
-                kind,
-                data["type"],
-                data["name"],
-                str(data["value"]),
-                option.id_for_label,
-                checked,
-                kind,
-                option.id_for_label,
-                option.choice_label,
-            )
-        )
-    return mark_safe("\n".join(parts))  # noqa: S308 - each part built by format_html  # nosec
+def choice_groups(field) -> dict:
+    """The options of a radio or checkbox group (its bound subwidgets), in the groups its
+    choices make: {"groups": [{"name", "options"}], "selected": how many are chosen,
+    "filterable": whether the list is long enough to want a type-to-filter box}."""
+    options = list(field.subwidgets)
+    groups, at = [], 0
+    for value, label in field.field.choices:
+        if isinstance(label, list | tuple):
+            groups.append({"name": value, "options": options[at : at + len(label)]})
+            at += len(label)
+        elif groups and not groups[-1]["name"]:
+            groups[-1]["options"].append(options[at])
+            at += 1
+        else:
+            groups.append({"name": "", "options": [options[at]]})
+            at += 1
+    return {
+        "groups": groups,
+        "selected": sum(1 for option in options if option.data["selected"]),
+        "filterable": widget_kind(field) == "checkboxes" and len(options) > FILTERABLE_FROM,
+    }
 
 
 @register.simple_tag
@@ -202,8 +175,8 @@ def ds_widget(field, extra_class: str = "", **extra_attrs):
     """Render a bound field's widget with the SGDS classes for its kind and state.
 
     Django adds ``aria-invalid`` and ``aria-describedby`` (``<id>_helptext``,
-    ``<id>_error``) itself; ds_field gives the hint and error those ids.
-    ``autofocus`` is dropped: it would carry keyboard and screen reader users
+    ``<id>_error``) itself; templates/django/forms/field.html gives the hint and error
+    those ids. ``autofocus`` is dropped: it would carry keyboard and screen reader users
     past the skip link and the page's heading.
     """
     kind = widget_kind(field)
@@ -213,74 +186,6 @@ def ds_widget(field, extra_class: str = "", **extra_attrs):
     return field.as_widget(attrs={"class": " ".join(c for c in classes if c), "autofocus": False, **extra_attrs})
 
 
-@register.simple_tag
-def ds_field(field, width: str = "", small: bool = False, label_class: str = "") -> str:
-    """One form field as an SGDS question: label (or legend), hint, error message, control.
-
-    ``width`` is an SGDS width modifier for the control (``ds_input--fluid-two-thirds``,
-    ``ds_input--fixed-10``), ``small`` the smaller radios and checkboxes of a filter panel,
-    ``label_class`` replaces ``ds_label``. The hint and the error carry the ids Django's
-    ``aria-describedby`` points at (``<id>_helptext``, ``<id>_error``); a group's
-    ``<fieldset>`` points at them itself. Labels and hints are escaped unless already marked
-    safe (Django's password rules are). Built in Python: as a template included per field, a
-    filter panel's eleven fields cost 4-5 ms a page (BENCHMARKS.md, fifth round)."""
-    kind = widget_kind(field)
-    if kind == "hidden":
-        return conditional_escape(field)  # the widget, and its initial value if the field shows one
-    label_class = label_class or "ds_label"
-    label = conditional_escape(field.label)
-    messages = _field_messages(field)
-    if kind in {"radios", "checkboxes", "multi"}:
-        described = []
-        if field.help_text:
-            described.append(f"{field.auto_id}_helptext")
-        if field.errors:
-            described.append(f"{field.auto_id}_error")
-        describedby = f' aria-describedby="{escape(" ".join(described))}"' if described else ""
-        if kind == "multi":
-            parts = "".join(
-                f'<div class="tracker-field-part"><label class="ds_label" for="{escape(part["id"])}">'
-                f"{escape(part['label'])}</label>{part['html']}</div>"
-                for part in ds_subwidgets(field, width or "ds_input--fixed-10")
-            )
-            control = f'<div class="ds_field-group ds_field-group--inline">{parts}</div>'
-        else:
-            group = " ds_checkboxes" if kind == "checkboxes" else ""
-            control = f'<div class="ds_field-group{group}">{ds_choice_inputs(field, small)}</div>'
-        legend = f'<legend class="{escape(label_class)}">{label}</legend>'
-        body = f"<fieldset{describedby}>\n{legend}\n{messages}{control}\n</fieldset>"
-    elif kind == "checkbox":
-        size = " ds_checkbox--small" if small else ""
-        body = (
-            f'{messages}<div class="ds_checkbox{size}">\n{ds_widget(field)}\n'
-            f'<label class="ds_checkbox__label" for="{escape(field.id_for_label)}">{label}</label>\n</div>'
-        )
-    else:
-        label_html = f'<label class="{escape(label_class)}" for="{escape(field.id_for_label)}">{label}</label>'
-        if kind == "select":
-            wrapper = f" {escape(width)}" if width else ""
-            control = (
-                f'<div class="ds_select-wrapper{wrapper}">{ds_widget(field)}'
-                '<span class="ds_select-arrow" aria-hidden="true"></span></div>'
-            )
-        else:
-            control = ds_widget(field, width)
-        body = f"{label_html}\n{messages}{control}"
-    error = " ds_question--error" if field.errors else ""
-    return mark_safe(f'<div class="ds_question{error}">\n{body}\n</div>')  # noqa: S308 - every value escaped  # nosec
-
-
-def _field_messages(field) -> str:
-    parts = []
-    if field.help_text:
-        hint = conditional_escape(field.help_text)
-        parts.append(f'<div class="ds_hint-text" id="{escape(field.auto_id)}_helptext">{hint}</div>')
-    if field.errors:
-        errors = " ".join(str(conditional_escape(error)) for error in field.errors)
-        parts.append(f'<p class="ds_question__error-message" id="{escape(field.auto_id)}_error">{errors}</p>')
-    return "".join(f"{part}\n" for part in parts)
-
-
 # Labels for the parts of django-filter's range widgets, by suffix.
 _PART_LABELS = {"min": "From", "max": "To", "after": "From", "before": "To", "lookup": "Lookup"}
 
@@ -288,7 +193,7 @@ _PART_LABELS = {"min": "From", "max": "To", "after": "From", "before": "To", "lo
 @register.simple_tag
 def ds_subwidgets(field, extra_class: str = "") -> list[dict]:
     """The parts of a MultiWidget field (e.g. django-filter's RangeWidget), each
-    {"id", "label", "html"}, so that ds_field can label every input.
+    {"id", "label", "html"}, so that the field template can label every input.
 
     Labels come from django-filter's suffixes ("min" -> "From", "max" -> "To"),
     else "Part 1", "Part 2"... Uses only Widget.get_context() and render().
@@ -326,3 +231,71 @@ def export_url(request, fmt: str) -> str:
     params.pop("per_page", None)
     params["_export"] = fmt
     return f"{request.path}?{params.urlencode()}"
+
+
+@register.simple_tag
+def active_filters(filterset, request) -> dict:
+    """The filters in force on a filtered page, for its "selected filters" summary
+    (templates/_active_filters.html): {"groups": [{"label", "items": [{"label", "remove_url"}]}],
+    "count", "clear_url"}. Each item's link is this address without that one value (and
+    without the page number); "Clear all" keeps only the sort order and page size. Choices
+    are named by their labels, dates in UK style, words as typed."""
+    form = filterset.form
+    params = request.GET
+    keep = {name: params.getlist(name) for name in ("sort", "per_page") if params.get(name)}
+    groups, count = [], 0
+    for field in form:
+        if field.is_hidden:
+            continue
+        values = [value for value in params.getlist(field.html_name) if value.strip()]
+        if not values:
+            continue
+        names = dict(_flat_choices(field.field)) if hasattr(field.field, "choices") else {}
+        items = []
+        for value in values:
+            if names and value not in names:
+                continue  # a value the filter ignores (not a choice) is not shown as applied
+            rest = params.copy()
+            rest.setlist(field.html_name, [v for v in params.getlist(field.html_name) if v != value])
+            rest.pop("page", None)
+            items.append({"label": _value_label(field, value, names), "remove_url": _address(request, rest)})
+        if items:
+            groups.append({"label": field.label, "items": items})
+            count += len(items)
+    clear = request.GET.copy()
+    clear.clear()
+    for name, values in keep.items():
+        clear.setlist(name, values)
+    return {"groups": groups, "count": count, "clear_url": _address(request, clear)}
+
+
+def _flat_choices(field):
+    for value, label in field.choices:
+        if isinstance(label, list | tuple):
+            yield from ((str(v), lab) for v, lab in label)
+        else:
+            yield str(value), label
+
+
+def _value_label(field, value: str, names: dict) -> str:
+    if names:
+        return str(names[value])
+    if isinstance(field.field, forms.DateField):
+        try:
+            return field.field.to_python(value).strftime("%d/%m/%Y")
+        except (forms.ValidationError, AttributeError):
+            return value
+    return f"“{value}”" if field.html_name == "q" else value
+
+
+def _address(request, params) -> str:
+    """The page's address with these parameters, less the empty ones a submitted form leaves."""
+    params = params.copy()
+    for name in list(params):
+        values = [value for value in params.getlist(name) if value.strip()]
+        if values:
+            params.setlist(name, values)
+        else:
+            del params[name]
+    query = params.urlencode()
+    return f"{request.path}?{query}" if query else request.path

@@ -14,9 +14,9 @@ def test_dashboard_as_at_and_appendix_to_pdf(page, visit, sign_in, auditor, tmp_
     visit(page, "/reports/community-planning-update-2016/", name="dashboard")
     expect(page.get_by_role("img", name=re.compile(r"Red 2 \(15%\), Amber 3 \(23%\), Green 5 \(38%\)"))).to_be_visible()
 
-    page.get_by_label("Show the dashboard as at").fill("2016-07-01")
+    page.get_by_label("Show the dashboard as at").fill("01/07/2016")  # UK order (#21 item 5)
     page.get_by_role("button", name="Update dashboard").click()
-    expect(page).to_have_url(re.compile(r"as_at=2016-07-01"))
+    expect(page).to_have_url(re.compile(r"as_at=01%2F07%2F2016"))
     expect(page.get_by_role("heading", name="Status as at 1 July 2016")).to_be_visible()
     # Inverclyde Alliance's board paper of June 2016 is its local response, no one's status.
     expect(page.get_by_role("img", name=re.compile(r"Never assessed 13 \(100%\)"))).to_be_visible()
@@ -59,9 +59,9 @@ def test_portfolio_as_at_a_date_and_back(page, visit, sign_in, auditor):
     visit(page, "/", name="portfolio")
     expect(page.get_by_text("51 recommendations in 7 publications. Their current status:")).to_be_visible()
 
-    page.get_by_label("Show the portfolio as at").fill("2016-07-01")
+    page.get_by_label("Show the portfolio as at").fill("01/07/2016")
     page.get_by_role("button", name="Show the portfolio").click()
-    expect(page).to_have_url(re.compile(r"as_at=2016-07-01"))
+    expect(page).to_have_url(re.compile(r"as_at=01%2F07%2F2016"))
     expect(page.get_by_role("status")).to_contain_text("Showing the portfolio as it stood on 1 July 2016")
     expect(page.get_by_role("columnheader", name="Status as at 1 July 2016")).to_be_visible()
     expect(page.get_by_role("link", name="Improving community planning in Scotland")).to_be_visible()
