@@ -38,6 +38,7 @@ from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from recommendations.models import Owner
 from reports.models import Report
+from tracker.metrics import import_run_record
 
 
 class TooManyRows(ValueError):
@@ -417,7 +418,9 @@ class TrackerImportExportMixin(ImportExportMixin):
         return super().process_dataset(dataset, form, request, **kwargs)
 
     def process_result(self, result, request):
-        if result.has_errors() or result.has_validation_errors():
+        rejected = result.has_errors() or result.has_validation_errors()
+        import_run_record(model=self.opts.model_name, imported=not rejected)
+        if rejected:
             context = {
                 **self.admin_site.each_context(request),
                 **self.get_import_context_data(),

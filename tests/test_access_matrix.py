@@ -52,6 +52,11 @@ READ_ONLY = {"anonymous": (LOGIN, LOGIN), "no_role": (FORBIDDEN, FORBIDDEN), **_
 MATRIX = {
     "home": (dict, READ_ONLY),
     "healthz": (dict, {p: (OK, NOT_ALLOWED) for p in PERSONAS}),
+    # The privacy notice is for everyone, signed in or not.
+    "privacy": (dict, {p: (OK, NOT_ALLOWED) for p in PERSONAS}),
+    # Metrics exist only with TRACKER_METRICS_TOKEN set, and then only for its bearer,
+    # never for a session (tests/test_metrics.py).
+    "metrics": (dict, {p: (NOT_FOUND, NOT_ALLOWED) for p in PERSONAS}),
     "reports:list": (dict, READ_ONLY),
     "reports:detail": (lambda: {"slug": "community-planning-update-2016"}, READ_ONLY),
     "reports:appendix": (lambda: {"slug": "community-planning-update-2016"}, READ_ONLY),

@@ -40,13 +40,14 @@ def _settings_import(**env):
 def test_settings_default_to_sqlite_and_debug_off():
     result = _settings_import()
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("False ") and "django.db.backends.sqlite3" in result.stdout
+    # Django's SQLite backend, wrapped by django-prometheus to count queries (#22).
+    assert result.stdout.startswith("False ") and "'django_prometheus.db.backends.sqlite3'" in result.stdout
 
 
 def test_database_url_selects_postgresql():
     result = _settings_import(DATABASE_URL="postgres://postgres@127.0.0.1:5432/tracker", DJANGO_DEBUG="1")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("True ") and "django.db.backends.postgresql" in result.stdout
+    assert result.stdout.startswith("True ") and "'django_prometheus.db.backends.postgresql'" in result.stdout
 
 
 @pytest.mark.parametrize(

@@ -29,7 +29,7 @@ def can_record_updates(user) -> bool:
 
 
 # Pages a signed-in user without a role may still use: their own account.
-_ROLELESS_ALLOWED = {"logout", "password_change", "password_change_done", "login", "healthz"}
+_ROLELESS_ALLOWED = {"logout", "password_change", "password_change_done", "login", "healthz", "privacy", "metrics"}
 
 
 class RoleRequiredMiddleware:

@@ -276,3 +276,60 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False  # imported rows go into the admin's change history
 TRACKER_IMPORT_MAX_BYTES = env_int("TRACKER_IMPORT_MAX_BYTES", 2 * 1024 * 1024)
 TRACKER_IMPORT_MAX_ROWS = env_int("TRACKER_IMPORT_MAX_ROWS", 1000)
+
+# --- Operations: retention, metrics, error reporting (#22) -------------------
+# What is kept and for how long (README "Data we keep and for how long" and the privacy
+# notice at /privacy/ show these values). `python manage.py maintenance`, run daily by
+# deploy/systemd/tracker-maintenance.timer, applies them. Recommendations, progress
+# updates and the admin's change history are the audit trail and are never removed.
+TRACKER_RETENTION_SIGN_IN_DAYS = env_int("TRACKER_RETENTION_SIGN_IN_DAYS", 90)
+if TRACKER_RETENTION_SIGN_IN_DAYS < 1:
+    raise ImproperlyConfigured(
+        f"TRACKER_RETENTION_SIGN_IN_DAYS must be at least 1; got {TRACKER_RETENTION_SIGN_IN_DAYS}"
+    )
+if timedelta(days=TRACKER_RETENTION_SIGN_IN_DAYS) <= AXES_COOLOFF_TIME:
+    raise ImproperlyConfigured("TRACKER_RETENTION_SIGN_IN_DAYS must outlast the sign-in lockout's cool-off.")
+# Who to ask about personal data, shown on the privacy notice.
+TRACKER_PRIVACY_CONTACT = env_str("TRACKER_PRIVACY_CONTACT", "the tracker's administrator")
+
+# Prometheus metrics (django-prometheus) at /metrics, for a scraper presenting
+# "Authorization: Bearer <TRACKER_METRICS_TOKEN>". Without a token the path is a 404.
+# With several gunicorn workers set PROMETHEUS_MULTIPROC_DIR (deploy/ does) so that the
+# page sums every worker's counts.
+TRACKER_METRICS_TOKEN = env_str("TRACKER_METRICS_TOKEN")
+if TRACKER_METRICS_TOKEN and len(TRACKER_METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured("TRACKER_METRICS_TOKEN must be at least 32 characters long.")
+INSTALLED_APPS.append("django_prometheus")
+# Request counts and latencies by view: the first middleware times the whole stack, the last
+# one records the view, the status and the latency.
+MIDDLEWARE.insert(0, "django_prometheus.middleware.PrometheusBeforeMiddleware")
+MIDDLEWARE.append("django_prometheus.middleware.PrometheusAfterMiddleware")
+# Database query counts and times (the same database, through django-prometheus' wrapper).
+_PROMETHEUS_DB_ENGINES = {
+    "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+    "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
+}
+for _database in DATABASES.values():
+    _database["ENGINE"] = _PROMETHEUS_DB_ENGINES.get(_database["ENGINE"], _database["ENGINE"])
+# Cache hits and misses (tracker.cache_backends counts them under django-prometheus' names).
+_COUNTED_CACHES = {
+    "django.core.cache.backends.locmem.LocMemCache": "tracker.cache_backends.CountedLocMemCache",
+    "django.core.cache.backends.redis.RedisCache": "tracker.cache_backends.CountedRedisCache",
+}
+for _cache in CACHES.values():
+    _cache["BACKEND"] = _COUNTED_CACHES.get(_cache["BACKEND"], _cache["BACKEND"])
+
+# Error reporting to Sentry only when SENTRY_DSN is set, with personal data scrubbed
+# (tracker.sentry: no request bodies, cookies or addresses; usernames hashed).
+SENTRY_DSN = env_str("SENTRY_DSN")
+SENTRY_ENVIRONMENT = env_str("SENTRY_ENVIRONMENT", "production")
+if SENTRY_DSN:
+    from tracker.sentry import sentry_init
+
+    sentry_init(dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "tracker.sentry.SentryUserMiddleware",
+)
+LOGGING["loggers"]["tracker.maintenance"] = {"handlers": ["stderr"], "level": "INFO", "propagate": True}
+# --- End of operations ---------------------------------------------------------

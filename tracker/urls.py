@@ -11,6 +11,9 @@ admin.site.site_title = "Recommendation Tracker admin"
 urlpatterns = [
     path("", include("reports.home_urls")),
     path("healthz", views.healthz, name="healthz"),
+    path("privacy/", views.privacy, name="privacy"),
+    # Prometheus scrapes this with a token (and deploy/nginx only lets internal addresses reach it).
+    path("metrics", views.metrics, name="metrics"),
     # Sign-in pages. No password-reset-by-email flow: no mail is configured, and
     # admins reset passwords in the admin site.
     path("accounts/login/", auth_views.LoginView.as_view(authentication_form=SignInForm), name="login"),

@@ -1,17 +1,21 @@
 #!/usr/bin/env python3
-"""Load test (#9): gunicorn with production settings on its own PostgreSQL database,
-50 signed-in readers and 5 auditors posting updates, driven by Locust headless.
+"""Load test (#9, #22): nginx with deploy/'s proxy configuration in front of gunicorn with
+deploy/'s settings and production settings, on its own PostgreSQL database, 50 signed-in
+readers and 5 auditors posting updates, driven by Locust headless.
 
     python bench/load/run.py                      # the full run: 60 seconds
     python bench/load/run.py --run-time 15s       # CI's short form
 
 Steps: (re)create the database (default tracker_h9_load), migrate, seed, create the
 load-test accounts, collectstatic into a temporary directory, start gunicorn on
-127.0.0.1, run Locust, stop gunicorn, then check and print:
+127.0.0.1 (deploy/gunicorn.conf.py) and nginx in front of it (deploy/nginx/tracker-proxy.conf),
+run Locust against nginx, read the metrics page through nginx, stop both, then check and print:
 
 - requests served, failures (must be 0: any non-200 page, refused sign-in or update);
 - lost updates: ProgressUpdate rows added must equal the posts the tracker accepted;
-- p50/p95/p99 response times overall and per kind of request.
+- p50/p95/p99 response times overall and per kind of request;
+- the metrics page: refused without its token, and with it counting at least every
+  request Locust made (summed over gunicorn's workers).
 
 Exits non-zero when a check fails. The database is dropped afterwards unless
 --keep-database. Locust runs as its own process (it monkey-patches the standard
@@ -19,8 +23,10 @@ library with gevent).
 """
 
 import argparse
+import contextlib
 import csv
 import json
+import os
 import secrets
 import subprocess
 import sys
@@ -30,6 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from bench.load.nginx import nginx, nginx_binary, refused_without_token, scrape_metrics  # noqa: E402
 from bench.load.server import (  # noqa: E402 - after making the project importable
     PYTHON,
     ROOT,
@@ -42,6 +49,7 @@ from bench.load.server import (  # noqa: E402 - after making the project importa
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/tracker_h9_load"
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
+GUNICORN_CONF = Path(__file__).resolve().parents[2] / "deploy" / "gunicorn.conf.py"
 COUNT_UPDATES = "from recommendations.models import ProgressUpdate; print(ProgressUpdate.objects.count())"
 
 
@@ -59,12 +67,29 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     parser.add_argument("--keep-database", action="store_true")
+    parser.add_argument(
+        "--direct", action="store_true", help="Locust straight at gunicorn, without nginx (not allowed under CI=true)"
+    )
     args = parser.parse_args()
 
+    if args.direct and os.environ.get("CI") == "true":
+        parser.error("--direct: under CI=true the load test goes through nginx")
+    if not args.direct and nginx_binary() is None:
+        print("FAIL: nginx is not installed (apt-get install nginx-light), or run with --direct", file=sys.stderr)
+        return 1
     password = secrets.token_urlsafe(16)
+    metrics_token = secrets.token_urlsafe(32)
     with tempfile.TemporaryDirectory(prefix="tracker-load-") as tmp:
         tmp_path = Path(tmp)
-        env = production_env(args.database_url, tmp_path / "static")
+        tmp_path.chmod(0o711)  # nginx's workers reach their own directory inside
+        env = production_env(
+            args.database_url,
+            tmp_path / "static",
+            DJANGO_TRUST_X_FORWARDED_PROTO="1",
+            TRACKER_METRICS_TOKEN=metrics_token,
+        )
+        multiproc = tmp_path / "prometheus"
+        multiproc.mkdir()
         name = args.database_url.rsplit("/", 1)[-1]
         print(f"== preparing {name}: migrate, seed, accounts, collectstatic", flush=True)
         recreate_postgres_database(args.database_url)
@@ -82,9 +107,22 @@ def main() -> int:
             outcome_path = tmp_path / "outcome.json"
             log_path = tmp_path / "gunicorn.log"
 
-            with log_path.open("w") as log, gunicorn(env, workers=args.workers, threads=args.threads, log=log) as url:
+            server_env = {**env, "PROMETHEUS_MULTIPROC_DIR": str(multiproc)}
+            with contextlib.ExitStack() as stack:
+                log = stack.enter_context(log_path.open("w"))
+                upstream = stack.enter_context(
+                    gunicorn(server_env, workers=args.workers, threads=args.threads, log=log, config=GUNICORN_CONF)
+                )
+                url = (
+                    upstream if args.direct else stack.enter_context(nginx(upstream.split("//")[1], tmp_path / "nginx"))
+                )
                 users = args.readers + args.posters
-                print(f"== locust: {users} users against gunicorn at {url} for {args.run_time}", flush=True)
+                front = (
+                    "gunicorn"
+                    if args.direct
+                    else f"nginx (deploy/nginx/tracker-proxy.conf) before gunicorn at {upstream}"
+                )
+                print(f"== locust: {users} users against {front} at {url} for {args.run_time}", flush=True)
                 started = time.monotonic()
                 locust = subprocess.run(  # noqa: S603 - fixed command
                     [
@@ -122,6 +160,14 @@ def main() -> int:
                     text=True,
                 )
                 elapsed = time.monotonic() - started
+                try:
+                    metrics = {
+                        "refused_without_token": refused_without_token(url),
+                        "page": scrape_metrics(url, metrics_token),
+                    }
+                except OSError as error:
+                    print(f"metrics page unreachable: {error!r}", file=sys.stderr)
+                    metrics = {"refused_without_token": False, "page": ""}
             after = count_updates(env)
             server_errors = [line for line in log_path.read_text().splitlines() if "level=ERROR" in line]
         finally:
@@ -137,10 +183,20 @@ def main() -> int:
             stats = list(csv.DictReader(stats_file))
         with (tmp_path / "locust_failures.csv").open() as failures_file:
             failures = list(csv.DictReader(failures_file))
-    return report(stats, failures, outcome, after - before, server_errors, elapsed)
+    return report(stats, failures, outcome, after - before, server_errors, elapsed, metrics)
 
 
-def report(stats, failures, outcome, added, server_errors, elapsed) -> int:
+def counted_requests(page: str) -> int:
+    """Requests the app counted by view, summed over every worker (the metrics page)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    name = "django_http_requests_total_by_view_transport_method_total"
+    return int(
+        sum(s.value for family in text_string_to_metric_families(page) for s in family.samples if s.name == name)
+    )
+
+
+def report(stats, failures, outcome, added, server_errors, elapsed, metrics) -> int:
     total = next(row for row in stats if row["Name"] == "Aggregated")
     requests, failed = int(total["Request Count"]), int(total["Failure Count"])
     posts = outcome["successful_posts"]
@@ -161,7 +217,15 @@ def report(stats, failures, outcome, added, server_errors, elapsed) -> int:
         f"history rows added: {added}; lost updates: {lost}"
     )
     print(f"p95: {total['95%']} ms (p50 {total['50%']} ms, p99 {total['99%']} ms)")
+    counted = counted_requests(metrics["page"])
+    print(f"metrics page: refused without its token: {metrics['refused_without_token']}; requests counted: {counted}")
     ok = True
+    if not metrics["refused_without_token"]:
+        print("FAIL: the metrics page answered without its token", file=sys.stderr)
+        ok = False
+    if counted < requests:
+        print(f"FAIL: the metrics page counted {counted} requests of the {requests} served", file=sys.stderr)
+        ok = False
     for failure in failures:
         print(f"FAILURE: {failure['Method']} {failure['Name']}: {failure['Error']} x{failure['Occurrences']}")
     for line in server_errors[:5]:

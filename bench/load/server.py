@@ -89,11 +89,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_until_serving(base_url: str, process: subprocess.Popen, timeout: float = 60) -> None:
+def wait_until_serving(base_url: str, process: subprocess.Popen, timeout: float = 60, what: str = "gunicorn") -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with status {process.returncode} before serving")
+            raise RuntimeError(f"{what} exited with status {process.returncode} before serving")
         try:
             # Only ever http://127.0.0.1:<port> built above, never a caller's URL.
             with urllib.request.urlopen(f"{base_url}/healthz", timeout=2):  # noqa: S310  # nosec B310
@@ -102,18 +102,20 @@ def wait_until_serving(base_url: str, process: subprocess.Popen, timeout: float 
             return  # it answers (a 503 from /healthz is still an answer)
         except OSError:
             time.sleep(0.2)
-    raise RuntimeError(f"gunicorn did not answer on {base_url} within {timeout} s")
+    raise RuntimeError(f"{what} did not answer on {base_url} within {timeout} s")
 
 
 @contextlib.contextmanager
-def gunicorn(env: dict[str, str], *, workers: int = 2, threads: int = 4, log=None):
-    """Start gunicorn on 127.0.0.1 at a free port; yield its base URL; stop it afterwards."""
+def gunicorn(env: dict[str, str], *, workers: int = 2, threads: int = 4, log=None, config: Path | None = None):
+    """Start gunicorn on 127.0.0.1 at a free port; yield its base URL; stop it afterwards.
+    With ``config`` (deploy/gunicorn.conf.py) its settings apply, then the options below."""
     port = free_port()
     command = [
         PYTHON,
         "-m",
         "gunicorn",
         "tracker.wsgi",
+        *(["--config", str(config)] if config else []),
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",
