@@ -32,10 +32,10 @@ def test_dashboard_as_at_and_appendix_to_pdf(page, visit, sign_in, auditor, tmp_
         "Appendix: progress on implementing recommendations",
         "Recommendation 1",
         "Recommendation 13",
-        "Rating: Green",
-        "Rating: Amber",
-        "Rating: Red",
-        "Rating: Not rated",
+        "Current rating: Green",
+        "Current rating: Amber",
+        "Current rating: Red",
+        "Current rating: Not rated",
         "establish a national forum",
     ]:
         assert expected in text, expected
