@@ -200,3 +200,11 @@ def test_bullets_print_as_lists_in_the_appendix(auditor_client, seeded):
     # Seeded text: "The Scottish Government and COSLA should:\n- set out a clear route map ..."
     assert "<p>The Scottish Government and COSLA should:</p>\n<ul><li>set out a clear route map" in page
     assert "\n- set out" not in page and "<br>- " not in page
+
+
+def test_the_pdf_fetches_only_the_apps_own_static_files():
+    from reports.pdf import _static_file
+
+    assert _static_file("https://testserver/static/css/appendix-pdf.css").name == "appendix-pdf.css"
+    for url in ("https://evil.example/x.css", "file:///etc/passwd", "https://testserver/static/../../etc/passwd"):
+        assert _static_file(url) is None, url
