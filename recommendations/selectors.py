@@ -477,26 +477,64 @@ def latest_updates(*, scope: Scope, limit: int = 10, as_at: datetime.date | None
     )
 
 
-def report_appendix(report, *, scope: Scope) -> list[dict]:
-    """The published-appendix shape: a row per recommendation with its latest round of
-    assessment (every update on its latest date assessed, e.g. one per part rated);
-    consecutive recommendations sharing the same latest assessment are grouped, as
-    the published appendix groups closely related recommendations. 2 queries."""
-    recs = list(scope.recommendations(Recommendation.objects.for_report(report)).order_by("number"))
-    latest: dict[int, list[ProgressUpdate]] = {}
+@dataclass
+class AppendixRow:
+    """One row of the printable appendix: one or more recommendations sharing the same
+    history, their one current rating (``status``: the latest national assessment by
+    then, as everywhere else), the latest round's assessments (one per part when parts
+    were rated separately) and the earlier ones, newest first, under "Previously"."""
+
+    recommendations: list
+    status: Status
+    status_display: str
+    current: list
+    previously: list
+    dimensions: str  # the published appendix's line: "governance and transparency and value for money"
+    signature: tuple = ()
+
+
+def dimension_line(dimensions) -> str:
+    """Audit dimension names as the published appendix words them:
+    "governance and transparency and value for money"."""
+    return " and ".join(d.name[:1].lower() + d.name[1:] for d in dimensions)
+
+
+def report_appendix(report, *, scope: Scope, as_at: datetime.date | None = None) -> list[AppendixRow]:
+    """The published-appendix shape, as at ``as_at`` (None: today): a row per
+    recommendation with its current rating, the round of assessment that set it (every
+    national update on its latest date, e.g. one per part rated) and the earlier ones;
+    consecutive recommendations with the same history and audit dimensions are grouped,
+    as the published appendix groups closely related recommendations. 3 queries."""
+    recs = list(recommendations_for_report(report, scope=scope).prefetch_related("audit_dimensions"))
     updates = scope.updates(national_updates().filter(recommendation__report=report)).select_related("published_in")
-    for update in updates.order_by("recommendation_id", "-assessed_on", "created", "id"):
-        bucket = latest.setdefault(update.recommendation_id, [])
-        if not bucket or bucket[0].assessed_on == update.assessed_on:
-            bucket.append(update)
-    rows: list[dict] = []
+    if as_at is not None:
+        updates = updates.filter(assessed_on__lte=as_at)
+    history: dict[int, list[ProgressUpdate]] = {}
+    for update in updates.order_by("recommendation_id", "assessed_on", "created", "id"):
+        history.setdefault(update.recommendation_id, []).append(update)
+    rows: list[AppendixRow] = []
     for rec in recs:
-        round_ = latest.get(rec.pk, [])
-        signature = [(u.rag, u.part, u.summary, u.assessed_on) for u in round_]
-        if rows and round_ and rows[-1]["signature"] == signature:
-            rows[-1]["recommendations"].append(rec)
-        else:
-            rows.append({"recommendations": [rec], "updates": round_, "signature": signature})
+        ordered = history.get(rec.pk, [])  # oldest first; the last sets the status
+        latest = ordered[-1] if ordered else None
+        # The latest round: the deciding update and, on the same date, the other parts rated.
+        current = [u for u in ordered if latest and u.assessed_on == latest.assessed_on and (u is latest or u.part)]
+        previously = [u for u in reversed(ordered) if u not in current]
+        dimensions = dimension_line(rec.audit_dimensions.all())
+        signature = (dimensions, tuple((u.rag, u.part, u.summary, u.assessed_on) for u in ordered))
+        if rows and ordered and rows[-1].signature == signature:
+            rows[-1].recommendations.append(rec)
+            continue
+        rows.append(
+            AppendixRow(
+                recommendations=[rec],
+                status=_BY_VALUE[latest.rag] if latest else Status.NEVER_ASSESSED,
+                status_display=latest.assessed_display if latest else "",
+                current=current,
+                previously=previously,
+                dimensions=dimensions,
+                signature=signature,
+            )
+        )
     return rows
 
 
@@ -539,3 +577,17 @@ def published_in(report, *, scope: Scope) -> list[dict]:
         followed = update.recommendation.report
         groups.setdefault(followed.pk, {"report": followed, "updates": []})["updates"].append(update)
     return list(groups.values())
+
+
+def appendix_coverage(report, *, scope: Scope) -> dict | None:
+    """Whose recommendations an officer's appendix holds, for its heading: their
+    organisations' names, whether it includes those addressed to all CPPs, and how many of
+    the report's recommendations there are in all. None for a viewer who sees them all. 2 queries."""
+    if scope.everything:
+        return None
+    names = list(Owner.objects.filter(pk__in=scope.organisation_ids).order_by("name").values_list("name", flat=True))
+    return {
+        "organisations": names,
+        "all_cpps": bool(scope.owner_ids - scope.organisation_ids),
+        "in_all": Recommendation.objects.for_report(report).count(),
+    }

@@ -28,6 +28,12 @@ class AsAtForm(DesignSystemForm):
         return value
 
 
+class AppendixForm(AsAtForm):
+    """The printable appendix's control: the date its ratings are "as at"."""
+
+    as_at = _as_at_field("appendix")
+
+
 class DashboardForm(AsAtForm):
     """The dashboard's own controls: a date to see it "as at", and how long counts as stale."""
 

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.report_list, name="list"),
     path("<slug:slug>/", views.report_detail, name="detail"),
     path("<slug:slug>/appendix/", views.report_appendix, name="appendix"),
+    path("<slug:slug>/appendix.pdf", views.report_appendix_pdf, name="appendix_pdf"),
 ]

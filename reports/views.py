@@ -1,7 +1,9 @@
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Window
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_safe
@@ -10,8 +12,9 @@ from recommendations import selectors
 from recommendations.access import scope_for
 from recommendations.filters import RecommendationFilter
 from recommendations.tables import table_context, table_page
-from reports.forms import AsAtForm, DashboardForm
+from reports.forms import AppendixForm, AsAtForm, DashboardForm
 from reports.models import Report
+from reports.pdf import appendix_pdf
 from tracker.cache import data_version, kept
 from tracker.inputs import page_number
 
@@ -165,9 +168,53 @@ def report_detail(request, slug):
     )
 
 
+def _appendix_context(request, slug) -> tuple[dict, int]:
+    """What the appendix shows, on the page and in its PDF, and the status code: the
+    publication (404 if this viewer may not see it), its rows as at ``?as_at=`` (today if
+    none; a bad date is a 400 with today's rows and the error), the day it was printed,
+    and for an officer whose recommendations it holds."""
+    report = _get_report_for_user(request, slug)
+    scope = scope_for(request.user)
+    form = AppendixForm(request.GET if "as_at" in request.GET else None)
+    as_at = form.cleaned_data["as_at"] if form.is_bound and form.is_valid() else None
+    today = timezone.localdate()
+    rows = selectors.report_appendix(report, scope=scope, as_at=as_at)
+    context = {
+        "report": report,
+        "rows": rows,
+        "form": form,
+        "as_at": as_at,
+        "status_date": as_at or today,
+        "printed_on": today,
+        "not_yet_published": as_at is not None and as_at < report.published,
+        "shown": sum(len(row.recommendations) for row in rows),
+        "coverage": selectors.appendix_coverage(report, scope=scope),
+        "cache_key": f"appendix-pdf|{data_version()}|{scope.key}|{report.pk}|{as_at}|{today}",
+    }
+    return context, 400 if form.errors else 200
+
+
 @require_safe
 def report_appendix(request, slug):
-    """A printable "progress on implementing recommendations" appendix. 5 queries."""
-    report = _get_report_for_user(request, slug)
-    rows = selectors.report_appendix(report, scope=scope_for(request.user))
-    return render(request, "reports/appendix.html", {"report": report, "rows": rows})
+    """A printable "progress on implementing recommendations" appendix. 7 queries."""
+    context, status = _appendix_context(request, slug)
+    return render(request, "reports/appendix.html", context, status=status)
+
+
+@require_safe
+def report_appendix_pdf(request, slug):
+    """The appendix as an A4 PDF made on the server (WeasyPrint), so that a board paper
+    does not depend on a browser's print. Same access and dates as the page; kept in the
+    cache by data version, what the viewer may see, the date asked for and today."""
+    context, status = _appendix_context(request, slug)
+    if status != 200:
+        return render(request, "reports/appendix.html", context, status=status)
+    pdf = cache.get(context["cache_key"])
+    if pdf is None:
+        html = render_to_string("reports/appendix_pdf.html", context, request=request)
+        pdf = appendix_pdf(html, base_url=request.build_absolute_uri("/"))
+        cache.set(context["cache_key"], pdf, timeout=24 * 60 * 60)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    day = (context["as_at"] or context["printed_on"]).isoformat()
+    response["Content-Disposition"] = f'attachment; filename="{context["report"].slug}-appendix-{day}.pdf"'
+    return response

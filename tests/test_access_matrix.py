@@ -60,6 +60,7 @@ MATRIX = {
     "reports:list": (dict, READ_ONLY),
     "reports:detail": (lambda: {"slug": "community-planning-update-2016"}, READ_ONLY),
     "reports:appendix": (lambda: {"slug": "community-planning-update-2016"}, READ_ONLY),
+    "reports:appendix_pdf": (lambda: {"slug": "community-planning-update-2016"}, READ_ONLY),
     "recommendations:list": (dict, READ_ONLY),
     "recommendations:owners": (dict, READ_ONLY),
     "recommendations:owner": (lambda: {"slug": "cosla"}, READ_ONLY),

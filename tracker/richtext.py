@@ -36,17 +36,30 @@ def has_markup(value: str) -> bool:
     return bool(_MARKUP.search(value or ""))
 
 
-def sanitise(value: str) -> str:
-    """The value with only the allowed markup left; plain text comes back unchanged."""
-    if not has_markup(value):
-        return value
-    cleaned = nh3.clean(
+_BLOCK_MARKUP = re.compile(r"<\s*/?\s*(p|br|ul|ol|li)\b", re.IGNORECASE)
+
+
+def has_block_markup(value: str) -> bool:
+    """Laid out with markup (paragraphs, lists, line breaks) rather than in lines."""
+    return bool(_BLOCK_MARKUP.search(value or ""))
+
+
+def _clean(value: str) -> str:
+    """nh3's output: HTML with only the allowed markup, its text still escaped."""
+    return nh3.clean(
         value,
         tags=set(ALLOWED_TAGS),
         attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()},
         url_schemes=set(ALLOWED_URL_SCHEMES),
         link_rel="noopener noreferrer nofollow",
     ).strip()
+
+
+def sanitise(value: str) -> str:
+    """The value with only the allowed markup left; plain text comes back unchanged."""
+    if not has_markup(value):
+        return value
+    cleaned = _clean(value)
     # All the markup was disallowed: what is left is text, stored as plain text.
     return cleaned if has_markup(cleaned) else html.unescape(cleaned)
 
@@ -59,10 +72,43 @@ def plain(value: str) -> str:
     return html.unescape(nh3.clean(text, tags=set())).strip()
 
 
+# A bullet line: "- item", "• item" or "•item" (the seeds carry both, from Word and PDF copies).
+_BULLET = re.compile(r"^\s*(?:-\s+|•\s*)(?P<item>\S.*)$")
+
+
+def blocks(value: str) -> list[tuple[str, list[str]]]:
+    """Plain text as blocks, for the ``rich_text`` filter to mark up: ("p", [lines]) for a
+    paragraph (blank lines separate paragraphs) and ("ul", [items]) for each run of
+    bullet lines. An indented line after a bullet continues that item. The text is
+    returned as given; escaping is the renderer's."""
+    result: list[tuple[str, list[str]]] = []
+    for chunk in re.split(r"\n\s*\n", (value or "").replace("\r\n", "\n").replace("\r", "\n")):
+        previous = None  # the kind of the line before, within this paragraph
+        for line in chunk.split("\n"):
+            if not line.strip():
+                continue
+            bullet = _BULLET.match(line)
+            if bullet:
+                if previous != "ul":
+                    result.append(("ul", []))
+                result[-1][1].append(bullet["item"].strip())
+                previous = "ul"
+            elif previous == "ul" and line[:1].isspace():
+                result[-1][1][-1] += " " + line.strip()
+            else:
+                if previous != "p":
+                    result.append(("p", []))
+                result[-1][1].append(line.strip())
+                previous = "p"
+    return result
+
+
 def render(value: str, *, inline: bool = False) -> SafeString:
     """HTML for a page: sanitised markup as is, plain text escaped with its line breaks."""
     if has_markup(value):
-        return mark_safe(sanitise(value))  # noqa: S308 - nh3 has just removed everything not allowed  # nosec
+        # nh3's own output, never sanitise()'s: text unescaped after the markup went
+        # ("<x>&lt;script&gt;") would otherwise come back as markup.
+        return mark_safe(_clean(value))  # noqa: S308 - nh3 has just removed everything not allowed  # nosec
     if inline:
         return mark_safe(escape(value or "").replace("\n", "<br>"))  # noqa: S308 - escaped first  # nosec
     return mark_safe(linebreaks(value or "", autoescape=True))  # noqa: S308 - linebreaks escapes  # nosec

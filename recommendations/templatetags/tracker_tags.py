@@ -14,6 +14,7 @@
 
 from django import forms, template
 from django.template.loader import render_to_string
+from django.utils.html import format_html, format_html_join
 
 from recommendations.models import Status
 from tracker import richtext
@@ -25,9 +26,33 @@ register = template.Library()
 
 @register.filter(is_safe=True)
 def rich_text(value, mode=""):
-    """Recommendation text or a progress summary as HTML: allowed markup sanitised, plain text
-    escaped with its paragraphs ("inline": line breaks only). See tracker.richtext."""
-    return richtext.render(value, inline=mode == "inline")
+    """Recommendation text or a progress summary as HTML. Text laid out in lines (plain,
+    or with inline markup only) has its paragraphs as <p> and each run of "- " or "•"
+    lines as a <ul> list, each line escaped, or sanitised when it holds markup; text
+    already marked up in blocks (<p>, lists, <br>) is sanitised as it is. "inline": line
+    breaks only, for a one-line excerpt. See tracker.richtext."""
+    value = "" if value is None else str(value)
+    if mode == "inline" or richtext.has_block_markup(value):
+        return richtext.render(value, inline=mode == "inline")
+    return format_html_join(
+        "\n",
+        "{}",
+        (
+            (
+                format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((_line(item),) for item in lines)))
+                if kind == "ul"
+                else format_html(
+                    "<p>{}{}</p>", _line(lines[0]), format_html_join("", "<br>{}", ((_line(x),) for x in lines[1:]))
+                ),
+            )
+            for kind, lines in richtext.blocks(value)
+        ),
+    )
+
+
+def _line(text):
+    """One line of text: escaped, or sanitised if it holds (inline) markup."""
+    return richtext.render(text, inline=True) if richtext.has_markup(text) else text
 
 
 @register.filter

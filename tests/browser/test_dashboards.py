@@ -32,15 +32,37 @@ def test_dashboard_as_at_and_appendix_to_pdf(page, visit, sign_in, auditor, tmp_
         "Appendix: progress on implementing recommendations",
         "Recommendation 1",
         "Recommendation 13",
-        "Rating: Green",
-        "Rating: Amber",
-        "Rating: Red",
-        "Rating: Not rated",
+        "Current rating: Green",
+        "Current rating: Amber",
+        "Current rating: Red",
+        "Current rating: Not rated",
         "establish a national forum",
     ]:
         assert expected in text, expected
     assert "Sign out" not in text and "Rows per page" not in text  # navigation is not printed
     (tmp_path / "appendix.pdf").write_bytes(pdf)
+    # A board paper from the browser's own print too: the published appendix ran to about
+    # 8 pages; page numbers on each; the last page holds a row, not just a footer.
+    pages = PdfReader(io.BytesIO(page.pdf(format="A4"))).pages
+    assert len(pages) <= 9, len(pages)
+    assert f"Page {len(pages)} of {len(pages)}" in pages[-1].extract_text()
+    assert "Current rating" in pages[-1].extract_text()
+
+
+def test_appendix_as_officer_on_a_phone_and_its_pdf(page, visit, sign_in, officer_a):
+    sign_in(officer_a)
+    visit(page, "/reports/community-planning-update-2016/appendix/", name="appendix-officer")
+    coverage = "Recommendations addressed to Inverclyde Alliance or to all CPPs: 3 of 13."
+    expect(page.get_by_text(coverage)).to_be_visible()
+    expect(page.get_by_role("listitem").filter(has_text="target their resources on a larger scale")).to_be_visible()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the appendix as a PDF (A4)").click()
+    reader = PdfReader(download.value.path())
+    assert "3 of 13" in reader.pages[0].extract_text()
+    page.set_viewport_size(MOBILE)
+    visit(page, "/reports/community-planning-update-2016/appendix/?as_at=2018-07-31", name="appendix-officer-mobile")
+    expect(page.get_by_text("Status as at 31 July 2018")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= MOBILE["width"]
 
 
 def test_dashboard_on_a_phone(page, visit, sign_in, auditor):
