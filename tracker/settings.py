@@ -310,6 +310,10 @@ _PROMETHEUS_DB_ENGINES = {
     "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
 }
 for _database in DATABASES.values():
+    if _database["ENGINE"] == "django.db.backends.sqlite3":
+        # Tests on SQLite stay in memory, as with Django's own engine: pytest-xdist would
+        # otherwise name each worker's test database after the file's path.
+        _database.setdefault("TEST", {}).setdefault("NAME", ":memory:")
     _database["ENGINE"] = _PROMETHEUS_DB_ENGINES.get(_database["ENGINE"], _database["ENGINE"])
 # Cache hits and misses (tracker.cache_backends counts them under django-prometheus' names).
 _COUNTED_CACHES = {
