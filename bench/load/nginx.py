@@ -79,7 +79,7 @@ def nginx(upstream: str, directory: Path):
 def scrape_metrics(base_url: str, token: str) -> str:
     """The metrics page through nginx, as Prometheus on the same host reads it."""
     request = urllib.request.Request(f"{base_url}/metrics", headers={"Authorization": f"Bearer {token}"})  # noqa: S310
-    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310  # nosec B310 - our own 127.0.0.1
+    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310  # nosec B310
         return response.read().decode()
 
 

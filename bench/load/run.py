@@ -187,10 +187,11 @@ def main() -> int:
 
 
 def counted_requests(page: str) -> int:
-    """Requests the app counted by view, summed over every worker (the metrics page)."""
+    """Requests the app counted (by its first middleware: every request), summed over every
+    worker (the metrics page)."""
     from prometheus_client.parser import text_string_to_metric_families
 
-    name = "django_http_requests_total_by_view_transport_method_total"
+    name = "django_http_requests_before_middlewares_total"
     return int(
         sum(s.value for family in text_string_to_metric_families(page) for s in family.samples if s.name == name)
     )
