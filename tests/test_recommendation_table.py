@@ -28,7 +28,7 @@ R2016 = "community-planning-update-2016"
 
 
 def shown_count(response) -> int:
-    match = re.search(r"(\d+) recommendations?</h2>", response.content.decode())
+    match = re.search(r"(\d+) recommendations?( addressed to [^<]+)?</h2>", response.content.decode())
     assert match, "no result count on the page"
     return int(match.group(1))
 
