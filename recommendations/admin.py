@@ -23,7 +23,7 @@ class OwnerAdmin(admin.ModelAdmin):
     list_filter = ["kind", "all_cpps"]
     search_fields = ["name", "abbreviation", "former_names", "council_area"]
     prepopulated_fields = {"slug": ["name"]}
-    filter_horizontal = ["officers"]
+    # No two-box "filter horizontal" widgets: they put ARIA labels on plain spans (axe: serious).
 
 
 class OrganisationInline(admin.StackedInline):
@@ -70,7 +70,6 @@ class RecommendationInline(admin.StackedInline):
     extra = 0
     fields = ["number", "theme", "text", "owners", "audit_dimensions", "carries_forward"]
     autocomplete_fields = ["owners", "carries_forward"]
-    filter_horizontal = ["audit_dimensions"]
     ordering = ["number"]
     show_change_link = True
 
@@ -127,6 +126,22 @@ class StatusFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ThemeFilter(admin.SimpleListFilter):
+    """By theme, with a name for "no theme" (Django's own filter made it an empty link)."""
+
+    title = "theme"
+    parameter_name = "theme"
+
+    def lookups(self, request, model_admin):
+        themes = Recommendation.objects.order_by("theme").values_list("theme", flat=True).distinct()
+        return [(theme or "-", theme or "No theme") for theme in themes]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(theme="" if self.value() == "-" else self.value())
+        return queryset
+
+
 class CarryForwardForm(forms.Form):
     into = forms.ModelChoiceField(
         Report.objects.order_by("-published", "title"),
@@ -140,10 +155,9 @@ class CarryForwardForm(forms.Form):
 class RecommendationAdmin(TrackerImportExportMixin, admin.ModelAdmin):
     list_display = ["__str__", "excerpt", "owners_list", "status_display", "last_assessed", "update_count"]
     list_display_links = ["__str__", "excerpt"]
-    list_filter = [StatusFilter, "report", "owners__kind", "audit_dimensions", "theme"]
+    list_filter = [StatusFilter, "report", "owners__kind", "audit_dimensions", ThemeFilter]
     search_fields = ["text", "theme", "report__title", "owners__name"]
     autocomplete_fields = ["report", "owners", "carries_forward"]
-    filter_horizontal = ["audit_dimensions"]
     readonly_fields = ["status_display", "last_assessed", "update_count"]
     fieldsets = [
         (None, {"fields": ["report", "number", "theme", "text"]}),

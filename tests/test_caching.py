@@ -57,7 +57,8 @@ def test_an_officer_is_never_served_the_dashboard_an_auditor_saw(client, auditor
     assert "13 recommendations." in client.get(R2016).content.decode()
     client.force_login(officer_a)
     page = client.get(R2016).content.decode()
-    assert "3 recommendations." in page and "13 recommendations." not in page
+    assert "The 3 recommendations of this report addressed to Inverclyde Alliance or to all CPPs (of 13)." in page
+    assert "13 recommendations." not in page
 
 
 def test_a_recorded_update_shows_on_the_kept_dashboard_at_once(auditor_client, seeded):

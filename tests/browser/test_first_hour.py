@@ -183,3 +183,44 @@ def test_screenshots_of_the_main_pages(request, page, visit, sign_in, persona, v
     ]:
         visit(page, path, name=f"{persona}-{name}")
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"] + 1, name
+
+
+ADMIN_PAGES = [
+    ("admin-index", lambda: "/admin/"),
+    ("recommendation-list", lambda: "/admin/recommendations/recommendation/"),
+    ("recommendation-import", lambda: "/admin/recommendations/recommendation/import/"),
+    ("progress-update-import", lambda: "/admin/recommendations/progressupdate/import/"),
+    ("owner-change", lambda: f"/admin/recommendations/owner/{_owner('inverclyde-alliance')}/change/"),
+    ("user-list", lambda: "/admin/auth/user/"),
+]
+
+
+def _owner(slug):
+    from recommendations.models import Owner
+
+    return Owner.objects.get(slug=slug).pk
+
+
+def test_the_admin_pages_the_app_customises_pass_axe(page, visit, admin_user):
+    """Finding 6: axe found 4 serious violations on admin pages (two-box widgets, select2
+    boxes without names, links marked by colour alone). Every page the app adds or
+    customises, then the carry-forward action's own page."""
+    _admin_sign_in(page, visit, admin_user)
+    failures = {}
+    for name, path in ADMIN_PAGES:
+        visit(page, path(), name=name)
+        try:
+            assert_accessible(page, name)
+        except AssertionError as error:
+            failures[name] = str(error)
+    visit(page, "/admin/recommendations/recommendation/", name="carry-forward-start")
+    page.locator("input[name=_selected_action]").first.check()
+    page.locator("select[name=action]").select_option("carry_forward")
+    page.get_by_role("button", name="Go").click()
+    expect(page.get_by_label("Carry forward into")).to_be_visible()
+    visit.screenshot(page, "carry-forward")
+    try:
+        assert_accessible(page, "carry forward")
+    except AssertionError as error:
+        failures["carry-forward"] = str(error)
+    assert not failures, "\n".join(failures.values())

@@ -23,7 +23,7 @@ def test_sign_in_navigate_and_sign_out(page, live_server, visit, auditor):
     expect(page.get_by_role("main")).to_contain_text("Community planning: an update")
     visit.screenshot(page, "portfolio")
 
-    _header_link(page, "Reports").click()
+    _header_link(page, "Publications").click()
     expect(page).to_have_url(f"{live_server.url}/reports/")
     expect(page).to_have_title(re.compile(r"^Publications .*Recommendation Tracker$"))
 
@@ -88,7 +88,7 @@ def test_keyboard_only_journey(page, live_server, visit, auditor):
     expect(page).to_have_url(re.compile(r"#main-content$"))
 
     page.goto("/")
-    _tab_to(page, lambda i: i["inHeader"] and i["text"] == "Reports")
+    _tab_to(page, lambda i: i["inHeader"] and i["text"] == "Publications")
     page.keyboard.press("Enter")
     expect(page).to_have_url(f"{live_server.url}/reports/")
     visit.screenshot(page, "reports-by-keyboard")
