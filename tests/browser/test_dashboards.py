@@ -45,6 +45,7 @@ def test_dashboard_as_at_and_appendix_to_pdf(page, visit, sign_in, auditor, tmp_
     # 8 pages; page numbers on each; the last page holds a row, not just a footer.
     pages = PdfReader(io.BytesIO(page.pdf(format="A4"))).pages
     assert len(pages) <= 9, len(pages)
+    assert "Current rating" in pages[0].extract_text()  # not a first page ending in a lone header row
     assert f"Page {len(pages)} of {len(pages)}" in pages[-1].extract_text()
     assert "Current rating" in pages[-1].extract_text()
 
