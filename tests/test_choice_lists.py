@@ -19,10 +19,13 @@ TABLE = "/recommendations/"
 
 
 def options(page: str, name: str) -> list[str]:
-    """The option labels of the <select name=...> on the page."""
+    """The option labels of the <select name=...> on the page, or of its checkboxes named so."""
     select = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', page, re.S)
-    assert select, name
-    return re.findall(r"<option [^>]*>([^<]*)</option>", select.group(1))
+    if select:
+        return re.findall(r"<option [^>]*>([^<]*)</option>", select.group(1))
+    boxes = re.findall(rf'type="checkbox" name="{name}" [^>]*><label [^>]*>([^<]*)</label>', page)
+    assert boxes, name
+    return boxes
 
 
 def table(client) -> str:
