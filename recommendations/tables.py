@@ -1,5 +1,7 @@
 import django_tables2 as tables
 from django.conf import settings
+from django.core.cache import cache
+from django.core.cache.utils import make_template_fragment_key
 from django.core.paginator import EmptyPage, Paginator
 from django.db.models import Count, Window
 from django.db.models.functions import Left
@@ -156,14 +158,27 @@ def page_size(request) -> int:
     return size if size in PAGE_SIZES else PAGE_SIZES[0]
 
 
-def table_page(request, queryset, *, export_stem: str, filterset=None):
+RESULTS_FRAGMENT = "results"  # the {% cache %} fragment name in templates/recommendations/_results.html
+
+
+def _results_vary(request, scope) -> str:
+    """What the kept results block depends on: the data, what ``scope`` may see and the
+    whole address (filters, sort, page, page size)."""
+    return f"{data_version()}|{scope.key}|{request.get_full_path()}"
+
+
+def table_page(request, queryset, *, export_stem: str, filterset=None, scope=None):
     """Filter, sort and paginate ``queryset`` for the table, or export the whole
     filtered, sorted set when ``?_export=csv|xlsx|json``. Returns (table, export
     response or None). Shared by every page that shows the table.
 
     django-tables2's RequestConfig reads the sort (``sort``), the page (``page``, 404 if
     it is not one) and the page size (``per_page``: one of PAGE_SIZES). The owners of the
-    page's rows are then fetched in one query, before the template renders the rows."""
+    page's rows are then fetched in one query, before the template renders the rows.
+
+    Given the viewer's ``scope``, a results block already kept in the cache for this
+    address (``table.kept_results``) is used as it is: the table is then neither counted
+    nor paginated, and its owners are not fetched."""
     ranked = False
     if filterset is not None:
         queryset = filterset.qs if filterset.is_valid() else queryset.none()
@@ -176,6 +191,12 @@ def table_page(request, queryset, *, export_stem: str, filterset=None):
     if export in FORMATS:
         RequestConfig(request, paginate=False).configure(table)
         return table, export_response(table.data.data, export, stem=export_stem)
+    table.kept_results = None
+    if scope is not None:
+        kept = cache.get(make_template_fragment_key(RESULTS_FRAGMENT, [_results_vary(request, scope)]))
+        if kept is not None:  # only a page that rendered was kept: no 400 or 404 to find
+            table.kept_results = kept
+            return table, None
     # A page that is not a number is a 400 (page_number); one past the end, a 404.
     paginate = {"per_page": page_size(request), "page": page_number(request), "silent": False}
     if ranked:
@@ -190,11 +211,13 @@ def table_page(request, queryset, *, export_stem: str, filterset=None):
 
 def table_context(request, table, *, scope) -> dict:
     """What the shared results template needs beside the table: ``cache_vary`` keys the
-    kept rendering by the data version, what ``scope`` may see and the whole address."""
+    kept rendering by the data version, what ``scope`` may see and the whole address;
+    ``kept_results``, that rendering when table_page found it kept."""
     return {
         "table": table,
         "page_sizes": PAGE_SIZES,
         "per_page": page_size(request),
         "cache_seconds": settings.TRACKER_CACHE_SECONDS,
-        "cache_vary": f"{data_version()}|{scope.key}|{request.get_full_path()}",
+        "cache_vary": _results_vary(request, scope),
+        "kept_results": getattr(table, "kept_results", None),
     }
