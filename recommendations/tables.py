@@ -1,10 +1,14 @@
 import django_tables2 as tables
 from django.conf import settings
-from django.core.paginator import EmptyPage
+from django.core.cache import cache
+from django.core.cache.utils import make_template_fragment_key
+from django.core.paginator import EmptyPage, Paginator
+from django.db.models import Count, Window
 from django.db.models.functions import Left
 from django.http import Http404
 from django.template.loader import get_template
 from django_tables2 import RequestConfig
+from django_tables2.rows import BoundRows
 
 from recommendations import selectors
 from recommendations.access import scope_for
@@ -130,6 +134,23 @@ class RecommendationTable(tables.Table):
         return record.status_label
 
 
+class CountedInPagePaginator(Paginator):
+    """Pages of a ranked search, counted by the page's own query (a window count): ranking
+    already reads every match, so a separate COUNT(*) read them all a second time. One
+    query a page instead of two; a page past the end still counts apart, to say so."""
+
+    def page(self, number):
+        rows = self.object_list  # the table's BoundRows over its ordered queryset
+        number = max(1, int(number))
+        start = (number - 1) * self.per_page
+        queryset = rows.data.data.annotate(in_all=Window(Count("pk")))
+        records = list(queryset[start : start + self.per_page])
+        if records or number == 1:
+            self.__dict__["count"] = records[0].in_all if records else 0
+        number = self.validate_number(number)
+        return self._get_page(BoundRows(data=records, table=rows.table), number, self)
+
+
 def page_size(request) -> int:
     try:
         size = int(request.GET.get("per_page", PAGE_SIZES[0]))
@@ -138,19 +159,34 @@ def page_size(request) -> int:
     return size if size in PAGE_SIZES else PAGE_SIZES[0]
 
 
-def table_page(request, queryset, *, export_stem: str, filterset=None):
+RESULTS_FRAGMENT = "results"  # the {% cache %} fragment name in templates/recommendations/_results.html
+
+
+def _results_vary(request, scope) -> str:
+    """What the kept results block depends on: the data, what ``scope`` may see and the
+    whole address (filters, sort, page, page size)."""
+    return f"{data_version()}|{scope.key}|{request.get_full_path()}"
+
+
+def table_page(request, queryset, *, export_stem: str, filterset=None, scope=None):
     """Filter, sort and paginate ``queryset`` for the table, or export the whole
     filtered, sorted set when ``?_export=csv|xlsx|json``. Returns (table, export
     response or None). Shared by every page that shows the table.
 
     django-tables2's RequestConfig reads the sort (``sort``), the page (``page``, 404 if
     it is not one) and the page size (``per_page``: one of PAGE_SIZES). The owners of the
-    page's rows are then fetched in one query, before the template renders the rows."""
+    page's rows are then fetched in one query, before the template renders the rows.
+
+    Given the viewer's ``scope``, a results block already kept in the cache for this
+    address (``table.kept_results``) is used as it is: the table is then neither counted
+    nor paginated, and its owners are not fetched."""
+    ranked = False
     if filterset is not None:
         queryset = filterset.qs if filterset.is_valid() else queryset.none()
         if filterset.is_valid() and filterset.form.cleaned_data.get("q") and "sort" not in request.GET:
             if "rank" in queryset.query.annotations:  # PostgreSQL full-text search: best match first
                 queryset = queryset.order_by("-rank", *selectors.DEFAULT_ORDER)
+                ranked = True
     table = RecommendationTable(queryset)
     export = request.GET.get("_export")
     if export in FORMATS:
@@ -158,8 +194,16 @@ def table_page(request, queryset, *, export_stem: str, filterset=None):
         # An officer's file says whose recommendations it holds (its name; an XLSX, a sheet).
         about = scope_for(request.user).words
         return table, export_response(table.data.data, export, stem=export_stem, about=about)
+    table.kept_results = None
+    if scope is not None:
+        kept = cache.get(make_template_fragment_key(RESULTS_FRAGMENT, [_results_vary(request, scope)]))
+        if kept is not None:  # only a page that rendered was kept: no 400 or 404 to find
+            table.kept_results = kept
+            return table, None
     # A page that is not a number is a 400 (page_number); one past the end, a 404.
     paginate = {"per_page": page_size(request), "page": page_number(request), "silent": False}
+    if ranked:
+        paginate["paginator_class"] = CountedInPagePaginator
     try:
         RequestConfig(request, paginate=paginate).configure(table)
     except EmptyPage:
@@ -170,11 +214,13 @@ def table_page(request, queryset, *, export_stem: str, filterset=None):
 
 def table_context(request, table, *, scope) -> dict:
     """What the shared results template needs beside the table: ``cache_vary`` keys the
-    kept rendering by the data version, what ``scope`` may see and the whole address."""
+    kept rendering by the data version, what ``scope`` may see and the whole address;
+    ``kept_results``, that rendering when table_page found it kept."""
     return {
         "table": table,
         "page_sizes": PAGE_SIZES,
         "per_page": page_size(request),
         "cache_seconds": settings.TRACKER_CACHE_SECONDS,
-        "cache_vary": f"{data_version()}|{scope.key}|{request.get_full_path()}",
+        "cache_vary": _results_vary(request, scope),
+        "kept_results": getattr(table, "kept_results", None),
     }

@@ -35,7 +35,7 @@ def recommendation_list(request):
     scope = scope_for(request.user)
     base = selectors.recommendations_for_table(scope=scope)
     filterset = RecommendationFilter(request.GET, queryset=base, scope=scope)
-    table, export = table_page(request, base, export_stem="recommendations", filterset=filterset)
+    table, export = table_page(request, base, export_stem="recommendations", filterset=filterset, scope=scope)
     if export:
         return export
     # Invalid filters: the form again with its errors and an empty table, as a 400.
@@ -53,7 +53,7 @@ def my_recommendations(request):
     organisations = list(request.user.organisations.order_by("name"))
     scope = organisation_scope(request.user)
     base = selectors.recommendations_for_table(scope=scope)
-    table, export = table_page(request, base, export_stem="my-recommendations")
+    table, export = table_page(request, base, export_stem="my-recommendations", scope=scope)
     if export:
         return export
     return render(
@@ -182,7 +182,7 @@ def owner_detail(request, slug):
     owner = get_object_or_404(Owner, slug=slug)
     scope = scope_for(request.user)
     queryset = selectors.recommendations_for_owner(owner, scope=scope)
-    table, export = table_page(request, queryset, export_stem=owner.slug)
+    table, export = table_page(request, queryset, export_stem=owner.slug, scope=scope)
     if export:
         return export
     return render(

@@ -143,7 +143,7 @@ def report_detail(request, slug):
         request.GET, queryset=selectors.recommendations_for_table(scope=scope).for_report(report), scope=scope
     )
     del filterset.filters["report"]
-    table, export = table_page(request, filterset.queryset, export_stem=report.slug, filterset=filterset)
+    table, export = table_page(request, filterset.queryset, export_stem=report.slug, filterset=filterset, scope=scope)
     if export:
         return export
     return render(

@@ -102,3 +102,20 @@ def test_the_publication_list_is_kept_per_viewer(client, auditor, officer_a, see
     client.force_login(officer_a)
     page = without_tokens(client.get("/reports/").content.decode())
     assert page != first  # an officer's counts are of what is addressed to them
+
+
+def test_a_repeat_view_of_the_table_counts_and_reads_no_rows(
+    auditor_client, seeded, django_assert_max_num_queries, django_assert_num_queries
+):
+    url = "/recommendations/?sort=status&per_page=50"
+    first = without_tokens(auditor_client.get(url).content.decode())
+    assert "recommendations</h2>" in first and linked_ids(first)
+    # session, user, roles: not the count, the page or its owners (nor the filter's lists)
+    with django_assert_num_queries(3):
+        again = without_tokens(auditor_client.get(url).content.decode())
+    assert again == first
+    # Another page of the same table is counted and read.
+    with django_assert_max_num_queries(12):
+        other = auditor_client.get("/recommendations/?sort=status&per_page=25")
+    assert len(linked_ids(other.content.decode())) == 25
+    assert auditor_client.get("/recommendations/?page=999").status_code == 404
