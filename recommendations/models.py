@@ -666,6 +666,8 @@ class RecommendationLink(models.Model):
 
     class Meta:
         ordering = ["earlier_id", "later_id"]
+        # Checked by the admin's import (IMPORT_EXPORT_IMPORT_PERMISSION_CODE).
+        permissions = [("import_recommendationlink", "Can import links between recommendations from a file")]
         constraints = [
             models.UniqueConstraint(fields=["later", "earlier", "kind"], name="link_unique_per_kind"),
             models.CheckConstraint(condition=~models.Q(later=models.F("earlier")), name="link_not_to_itself"),
