@@ -187,7 +187,7 @@ class Recommendation(models.Model):
     # Closed for every addressee (ClosureEvent): the latest closure's reason and date, or
     # empty while open. Denormalised by services.closure_event_create, the only writer, so
     # that tables filter "open" without a per-row subquery.
-    closed_reason = models.CharField(max_length=20, blank=True, default="", editable=False)
+    closed_reason = models.CharField(max_length=20, blank=True, default="", db_default="", editable=False)
     closed_on = models.DateField(null=True, blank=True, editable=False)
 
     created = models.DateTimeField(auto_now_add=True)
@@ -530,7 +530,8 @@ class ClosureEvent(models.Model):
     )
     action = models.CharField(max_length=6, choices=Action.choices)
     reason = models.CharField(max_length=20, choices=ClosureReason.choices, blank=True)
-    effective_on = models.DateField("date")
+    effective_on = models.DateField("date", help_text="For a month or year only, the first day of that period.")
+    effective_precision = models.CharField(max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY)
     note = models.TextField("why", help_text="Plain text: why it was closed or reopened.")
     superseded_by = models.ForeignKey(
         Recommendation,
@@ -594,6 +595,10 @@ class ClosureEvent(models.Model):
     @property
     def reason_label(self) -> str:
         return ClosureReason(self.reason).label if self.reason else ""
+
+    @property
+    def effective_display(self) -> str:
+        return format_partial_date(self.effective_on, self.effective_precision)
 
     def clean(self) -> None:
         errors = {}

@@ -827,7 +827,10 @@ def lifecycle_of(rec: Recommendation, *, scope: Scope) -> dict:
         .select_related("owner", "author", "source")
         .order_by("owner__name", "-is_current", "-responded_on", "-created")
     )
+    closes = [e for e in state.values() if e is not None and e.action == "close"]
+    closing = max(closes, key=lambda e: (e.effective_on, e.created, e.pk)) if reason and closes else None
     return {
+        "closing": closing,
         "events": list(reversed(events)),
         "addressee_state": addressee_state,
         "partly_closed": not reason and any(e is not None and e.action == "close" for e in state.values()),
