@@ -10,9 +10,18 @@ from django.template.response import TemplateResponse
 from django.utils.text import Truncator
 
 from recommendations.admin_import import TrackerImportExportMixin
-from recommendations.models import AuditDimension, Owner, ProgressUpdate, Recommendation, Status
-from recommendations.resources import ProgressUpdateResource, RecommendationResource
-from recommendations.services import progress_update_create, recommendations_carry_forward
+from recommendations.models import (
+    Acceptance,
+    AuditDimension,
+    ClosureEvent,
+    Owner,
+    ProgressUpdate,
+    Recommendation,
+    RecommendationLink,
+    Status,
+)
+from recommendations.resources import ProgressUpdateResource, RecommendationLinkResource, RecommendationResource
+from recommendations.services import progress_update_create, recommendation_link_create, recommendations_carry_forward
 from reports.models import Report
 from tracker.richtext import plain
 
@@ -287,3 +296,54 @@ class ProgressUpdateAdmin(TrackerImportExportMixin, admin.ModelAdmin):
         obj.pk = created.pk
         obj.author = created.author
         obj.created = created.created
+
+
+@admin.register(RecommendationLink)
+class RecommendationLinkAdmin(TrackerImportExportMixin, admin.ModelAdmin):
+    """Typed links between recommendations (#20): added one by one here, by file (import), or by
+    the recommendations' "carry forward" action (a "repeats" link to each copy). Added through
+    the service; a link is removed rather than changed."""
+
+    list_display = ["later", "kind", "earlier", "note", "created"]
+    list_filter = ["kind"]
+    search_fields = ["later__text", "earlier__text", "later__report__title", "earlier__report__title", "note"]
+    autocomplete_fields = ["later", "earlier"]
+    fields = ["later", "kind", "earlier", "note"]
+    list_select_related = ["later__report", "earlier__report"]
+    resource_classes = [RecommendationLinkResource]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        created = recommendation_link_create(
+            earlier=obj.earlier, later=obj.later, kind=obj.kind, note=obj.note, author=request.user
+        )
+        obj.pk, obj.created = created.pk, created.created
+
+
+class _AppendOnlyAdmin(admin.ModelAdmin):
+    """Facts that happened: recorded on the recommendation's page, shown here, never changed."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ClosureEvent)
+class ClosureEventAdmin(_AppendOnlyAdmin):
+    list_display = ["recommendation", "action", "reason", "owner", "effective_on", "author", "created"]
+    list_filter = ["action", "reason"]
+    list_select_related = ["recommendation__report", "owner", "author"]
+
+
+@admin.register(Acceptance)
+class AcceptanceAdmin(_AppendOnlyAdmin):
+    list_display = ["recommendation", "owner", "decision", "responded_on", "is_current", "author"]
+    list_filter = ["decision", "is_current"]
+    list_select_related = ["recommendation__report", "owner", "author"]

@@ -12,7 +12,18 @@ from django.db.models import Exists, Expression, F, OuterRef, Q
 
 from recommendations import choice_lists
 from recommendations.access import Scope
-from recommendations.models import AuditDimension, Owner, ProgressUpdate, Recommendation, Status
+from recommendations.models import (
+    Acceptance,
+    AcceptanceDecision,
+    AuditDimension,
+    ClosureReason,
+    LinkKind,
+    Owner,
+    ProgressUpdate,
+    Recommendation,
+    RecommendationLink,
+    Status,
+)
 from reports.models import Report
 from tracker.forms import DesignSystemForm, UKDateField
 from tracker.inputs import EARLIEST_YEAR, LATEST_YEAR, validate_date_in_range
@@ -58,6 +69,14 @@ def _dimension_choices():
 
 
 STATUS_CHOICES = [(s.slug, s.label) for s in Status]
+CLOSURE_CHOICES = [
+    ("open", "Open"),
+    ("closed", "Closed (any reason)"),
+    *((f"closed-{reason.slug}", f"Closed: {reason.label.lower()}") for reason in ClosureReason),
+]
+_CLOSURE_BY_SLUG = {f"closed-{reason.slug}": reason.value for reason in ClosureReason}
+ACCEPTANCE_CHOICES = [*((d.slug, d.label) for d in AcceptanceDecision), ("none", "No response recorded")]
+_DECISION_BY_SLUG = {d.slug: d.value for d in AcceptanceDecision}
 
 
 class StoredDocument(Expression):
@@ -177,6 +196,24 @@ class RecommendationFilter(django_filters.FilterSet):
         validators=[validate_date_in_range],
     )
 
+    closure = django_filters.ChoiceFilter(
+        label="Open or closed",
+        choices=CLOSURE_CHOICES,
+        empty_label="Open and closed",
+        method="filter_closure",
+    )
+    acceptance = django_filters.MultipleChoiceFilter(
+        label="Response of an addressee",
+        choices=ACCEPTANCE_CHOICES,
+        method="filter_acceptance",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    repeats = django_filters.BooleanFilter(
+        label="Repeats an earlier recommendation",
+        method="filter_repeats",
+        widget=forms.CheckboxInput,
+    )
+
     class Meta:
         model = Recommendation
         fields: list[str] = []
@@ -263,3 +300,41 @@ class RecommendationFilter(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(Q(status_date__lt=value) | Q(status_date__isnull=True))
+
+    def filter_closure(self, queryset, name, value):
+        if value == "open":
+            return queryset.filter(closed_reason="")
+        if value == "closed":
+            return queryset.exclude(closed_reason="")
+        if value in _CLOSURE_BY_SLUG:
+            return queryset.filter(closed_reason=_CLOSURE_BY_SLUG[value])
+        return queryset
+
+    def filter_repeats(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(
+            Exists(RecommendationLink.objects.filter(later_id=OuterRef("pk"), kind=LinkKind.REPEATS))
+        )
+
+    def filter_acceptance(self, queryset, name, value):
+        """Any addressee's current response is one of these ("none": some addressee has none
+        yet). An officer's filter reads only their own organisations' responses."""
+        if not value:
+            return queryset
+        current = Acceptance.objects.filter(recommendation_id=OuterRef("pk"), is_current=True)
+        if not self.scope.everything:
+            current = current.filter(owner_id__in=self.scope.organisation_ids)
+        condition = Q(pk__in=[])
+        decisions = [_DECISION_BY_SLUG[v] for v in value if v in _DECISION_BY_SLUG]
+        if decisions:
+            condition |= Q(Exists(current.filter(decision__in=decisions)))
+        if "none" in value:
+            addressees = OwnerLink.objects.filter(recommendation_id=OuterRef("pk"))
+            if not self.scope.everything:
+                addressees = addressees.filter(owner_id__in=self.scope.organisation_ids)
+            answered = Acceptance.objects.filter(
+                recommendation_id=OuterRef("recommendation_id"), owner_id=OuterRef("owner_id"), is_current=True
+            )
+            condition |= Q(Exists(addressees.filter(~Exists(answered))))
+        return queryset.filter(condition)

@@ -1,10 +1,17 @@
 from django import forms
 from django.utils import timezone
 
-from recommendations.models import RATINGS, ProgressUpdate, Recommendation, parse_evidence
+from recommendations.models import (
+    RATINGS,
+    AcceptanceDecision,
+    ClosureReason,
+    ProgressUpdate,
+    Recommendation,
+    parse_evidence,
+)
 from reports.models import Report
 from tracker import richtext
-from tracker.dates import period_start
+from tracker.dates import period_end, period_start
 from tracker.forms import DesignSystemForm, UKDateField
 
 
@@ -110,3 +117,173 @@ class ProgressUpdateForm(DesignSystemForm):
             if not (ref["section"] or ref["paragraphs"] or ref["page"]):
                 raise forms.ValidationError("Each evidence reference needs a paragraph, a page or a section.")
         return refs
+
+
+# --- A recommendation's life (#20) --------------------------------------------------------
+
+EVERY_ADDRESSEE = ""
+# A select of later recommendations to supersede with: beyond this many, the form asks for a
+# reference instead ("<publication slug>#<number>") rather than print thousands of options.
+SUPERSEDING_CHOICES_MAX = 300
+
+
+class _RecommendationChoices(forms.models.ModelChoiceIterator):
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for pk, short_title, title, number in self.queryset.values_list(
+            "pk", "report__short_title", "report__title", "number"
+        ):
+            yield (pk, f"{short_title or title}, recommendation {number}")
+
+
+class RecommendationChoiceField(forms.ModelChoiceField):
+    iterator = _RecommendationChoices
+
+
+def _later(recommendation: Recommendation):
+    report = recommendation.report
+    return period_end(report.published, report.published_precision)
+
+
+class ClosureForm(DesignSystemForm):
+    """Close a recommendation (for every addressee or one) or reopen it: auditors and admins.
+    Only these fields are read from the request; author and time are the service's."""
+
+    prefix = "closure"  # its ids never meet the other forms' on the recommendation page
+
+    action = forms.ChoiceField(
+        label="Action",
+        choices=[("close", "Close it"), ("reopen", "Reopen it")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether to close or reopen it."},
+    )
+    owner = forms.TypedChoiceField(
+        label="For",
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text="Every addressee, or one of them alone.",
+    )
+    reason = forms.ChoiceField(
+        label="Reason for closing",
+        choices=[("", "Choose a reason"), *ClosureReason.choices],
+        required=False,
+        help_text="Needed to close; leave it when reopening.",
+    )
+    superseded_by = RecommendationChoiceField(
+        label="Superseded by (a later recommendation)",
+        queryset=Recommendation.objects.none(),
+        required=False,
+        empty_label="None",
+    )
+    superseded_by_report = ReportChoiceField(
+        label="Superseded by (a later publication)",
+        queryset=Report.objects.none(),
+        required=False,
+        empty_label="None",
+    )
+    superseded_by_title = forms.CharField(
+        label="Superseded by (a publication not in the tracker)",
+        required=False,
+        max_length=300,
+        help_text="Its title and date, e.g. Statutory guidance on community planning, December 2016.",
+    )
+    effective_on = UKDateField(
+        label="Date",
+        error_messages={"required": "Enter the date."},
+    )
+    note = forms.CharField(
+        label="Why",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        error_messages={"required": "Say why."},
+    )
+
+    def __init__(self, *args, recommendation: Recommendation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.recommendation = recommendation
+        owners = list(recommendation.owners.all())
+        self.fields["owner"].choices = [(EVERY_ADDRESSEE, "Every addressee"), *((o.pk, o.name) for o in owners)]
+        self.owners = {o.pk: o for o in owners}
+        later_recs = Recommendation.objects.filter(report__published__gt=_later(recommendation)).order_by(
+            "report__published", "report__title", "number"
+        )
+        # The first of them by date (a subquery: no query until the select is rendered or checked).
+        first = later_recs.values("pk")[:SUPERSEDING_CHOICES_MAX]
+        self.fields["superseded_by"].queryset = later_recs.filter(pk__in=first)
+        self.fields["superseded_by"].help_text = (
+            f"One of the first {SUPERSEDING_CHOICES_MAX} later recommendations; for another, link them in the admin "
+            "and choose “a publication not in the tracker” here."
+        )
+        self.fields["superseded_by_report"].queryset = Report.objects.filter(
+            published__gt=_later(recommendation)
+        ).order_by("published", "title")
+
+    def clean_note(self):
+        value = self.cleaned_data["note"].strip()
+        if not value:
+            raise forms.ValidationError("Say why.")
+        return value
+
+    def clean(self):
+        data = super().clean()
+        action, reason = data.get("action"), data.get("reason")
+        superseding = data.get("superseded_by") or data.get("superseded_by_report") or data.get("superseded_by_title")
+        if action == "close" and not reason:
+            self.add_error("reason", "Choose why it is closed.")
+        if action == "reopen":
+            data["reason"] = ""
+        if action == "close" and reason == ClosureReason.SUPERSEDED and not superseding:
+            self.add_error("superseded_by", "Name the later recommendation or publication that supersedes it.")
+        if superseding and not (action == "close" and reason == ClosureReason.SUPERSEDED):
+            self.add_error("superseded_by", "Only a recommendation closed as superseded names what supersedes it.")
+        data["owner"] = self.owners.get(data.get("owner"))
+        return data
+
+
+class AcceptanceForm(DesignSystemForm):
+    """An addressee's response to a recommendation: by its own officers, or by an auditor or
+    admin from a published response."""
+
+    prefix = "acceptance"
+
+    owner = forms.TypedChoiceField(label="Organisation", coerce=int)
+    decision = forms.ChoiceField(
+        label="Response",
+        choices=AcceptanceDecision.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether it is accepted, partly accepted or not accepted."},
+    )
+    responded_on = UKDateField(
+        label="Date of response",
+        error_messages={"required": "Enter the date of the response."},
+    )
+    text = forms.CharField(
+        label="Management response",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=20000,
+        error_messages={"required": "Give the management response."},
+    )
+
+    def __init__(self, *args, owners, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.owners = {o.pk: o for o in owners}
+        self.fields["owner"].choices = [(o.pk, o.name) for o in owners]
+
+    def clean_responded_on(self):
+        value = self.cleaned_data["responded_on"]
+        if value > timezone.localdate():
+            raise forms.ValidationError("The date of the response cannot be in the future.")
+        return value
+
+    def clean_text(self):
+        value = self.cleaned_data["text"].strip()
+        if not value:
+            raise forms.ValidationError("Give the management response.")
+        return value
+
+    def clean(self):
+        data = super().clean()
+        data["owner"] = self.owners.get(data.get("owner"))
+        return data

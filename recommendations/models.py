@@ -1,3 +1,4 @@
+import datetime
 import re
 
 from django.conf import settings
@@ -183,6 +184,11 @@ class Recommendation(models.Model):
     # Its owners' names, sorted and joined with "; ": what exports print and the table sorts
     # "Addressed to" by. Kept in step with the owners by recommendations.owner_names.
     owner_names = models.TextField(blank=True, default="", editable=False)
+    # Closed for every addressee (ClosureEvent): the latest closure's reason and date, or
+    # empty while open. Denormalised by services.closure_event_create, the only writer, so
+    # that tables filter "open" without a per-row subquery.
+    closed_reason = models.CharField(max_length=20, blank=True, default="", db_default="", editable=False)
+    closed_on = models.DateField(null=True, blank=True, editable=False)
 
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
@@ -211,6 +217,7 @@ class Recommendation(models.Model):
         indexes = [
             models.Index(fields=["status", "status_date"], name="rec_status_idx"),
             models.Index(fields=["status_date"], name="rec_status_date_idx"),
+            models.Index(fields=["closed_reason"], name="rec_closed_reason_idx"),
             # Not yet assessed on a date (selectors.status_counts_as_at), read from the index alone.
             models.Index(fields=["first_assessed_on"], include=["report"], name="rec_first_assessed_idx"),
             # The table sorted by "Addressed to" (RecommendationTable.order_owners): a prefix, as
@@ -231,6 +238,14 @@ class Recommendation(models.Model):
     @property
     def status_date_display(self) -> str:
         return format_partial_date(self.status_date, self.status_date_precision)
+
+    @property
+    def is_open(self) -> bool:
+        return not self.closed_reason
+
+    @property
+    def closed_reason_label(self) -> str:
+        return ClosureReason(self.closed_reason).label if self.closed_reason else ""
 
     def clean(self) -> None:
         if self.text and not self.text.strip():
@@ -447,3 +462,303 @@ def parse_evidence(text: str) -> list[dict]:
 
 def _split_numbers(text: str) -> list[str]:
     return [n for n in re.split(r"\s*(?:,|\band\b)\s*", text.strip()) if n]
+
+
+# --- A recommendation's life: closure, links between recommendations, acceptance (#20) ---
+
+
+def addressed_to_owner(recommendation: Recommendation, owner: Owner) -> bool:
+    """Whether ``owner`` is an addressee: named, or a single CPP when it is addressed to all CPPs. 1 query."""
+    return (
+        Recommendation.objects.filter(pk=recommendation.pk)
+        .addressed_to(Owner.objects.filter(pk=owner.pk).ids_with_all_cpps())
+        .exists()
+    )
+
+
+def closure_state(events, addressee_ids) -> tuple[dict, str, "datetime.date | None"]:
+    """Who a recommendation is closed for, from its closure events in order of (date,
+    created, id), each with owner_id, action, reason and effective_on. An event for every
+    addressee (owner empty) overrides the per-addressee events before it.
+
+    Returns ({addressee id: its latest event or None}, reason, date): the reason and date of
+    the latest closure when every addressee is closed, else ("", None)."""
+    everyone, own = None, {}
+    for event in events:
+        if event.owner_id is None:
+            everyone, own = event, {}
+        else:
+            own[event.owner_id] = event
+    state = {owner_id: own.get(owner_id, everyone) for owner_id in addressee_ids} or {None: everyone}
+    closes = [e for e in state.values() if e is not None and e.action == "close"]
+    if not closes or len(closes) < len(state):
+        return state, "", None
+    last = max(closes, key=lambda e: (e.effective_on, e.created, e.pk or 0))
+    return state, last.reason, last.effective_on
+
+
+class ClosureReason(models.TextChoices):
+    IMPLEMENTED = "implemented", "Implemented"
+    SUPERSEDED = "superseded", "Superseded"
+    NO_LONGER_RELEVANT = "no_longer_relevant", "No longer relevant"
+    NOT_FOLLOWED_UP = "not_followed_up", "Not followed up"
+
+    @property
+    def slug(self) -> str:
+        return self.value.replace("_", "-")
+
+
+class ClosureEvent(models.Model):
+    """Closing or reopening a recommendation, for every addressee (``owner`` empty) or for
+    one. Append-only: a fact that happened; reopening is a new event, never an edit.
+
+    For an addressee, the latest event concerning it or every addressee (by date, created,
+    id) says whether it is closed; the recommendation is closed when every addressee is
+    (kept on the recommendation by services.closure_event_create, the only writer)."""
+
+    class Action(models.TextChoices):
+        CLOSE = "close", "Closed"
+        REOPEN = "reopen", "Reopened"
+
+    Reason = ClosureReason
+
+    recommendation = models.ForeignKey(Recommendation, on_delete=models.PROTECT, related_name="closure_events")
+    owner = models.ForeignKey(
+        Owner,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="closure_events",
+        help_text="The one addressee this concerns; empty for every addressee.",
+    )
+    action = models.CharField(max_length=6, choices=Action.choices)
+    reason = models.CharField(max_length=20, choices=ClosureReason.choices, blank=True)
+    effective_on = models.DateField("date", help_text="For a month or year only, the first day of that period.")
+    effective_precision = models.CharField(max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY)
+    note = models.TextField("why", help_text="Plain text: why it was closed or reopened.")
+    superseded_by = models.ForeignKey(
+        Recommendation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="supersedes_closures",
+        help_text="The later recommendation that supersedes it.",
+    )
+    superseded_by_report = models.ForeignKey(
+        "reports.Report",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="superseding_closures",
+        help_text="The later publication that supersedes it.",
+    )
+    superseded_by_title = models.CharField(
+        max_length=300, blank=True, help_text="A superseding publication not in the tracker, by title and date."
+    )
+    source = models.ForeignKey(
+        "reports.Report",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="closures_stated",
+        help_text="The publication that states it, when taken from one.",
+    )
+    evidence = models.JSONField("evidence references", default=list, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="closure_events"
+    )
+    source_key = models.CharField(max_length=120, unique=True, null=True, blank=True, editable=False)
+    created = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-effective_on", "-created", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(action="close", reason__in=ClosureReason.values) | models.Q(action="reopen", reason="")
+                ),
+                name="closure_reason_matches_action",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(reason="superseded")
+                | models.Q(superseded_by__isnull=False)
+                | models.Q(superseded_by_report__isnull=False)
+                | ~models.Q(superseded_by_title=""),
+                name="closure_superseded_names_what",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(superseded_by=models.F("recommendation")), name="closure_not_superseded_by_itself"
+            ),
+        ]
+        indexes = [models.Index(fields=["recommendation", "effective_on", "created", "id"], name="closure_order_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} on {self.effective_on} for {self.recommendation}"
+
+    @property
+    def reason_label(self) -> str:
+        return ClosureReason(self.reason).label if self.reason else ""
+
+    @property
+    def effective_display(self) -> str:
+        return format_partial_date(self.effective_on, self.effective_precision)
+
+    def clean(self) -> None:
+        errors = {}
+        if self.note is not None and not self.note.strip():
+            errors["note"] = "Say why."
+        if self.action == self.Action.CLOSE and not self.reason:
+            errors["reason"] = "Choose why it is closed."
+        if self.action == self.Action.REOPEN and self.reason:
+            errors["reason"] = "Reopening has no closure reason."
+        superseding = self.superseded_by_id or self.superseded_by_report_id or self.superseded_by_title.strip()
+        if self.reason == ClosureReason.SUPERSEDED and not superseding:
+            errors["superseded_by"] = "Name the later recommendation or publication that supersedes it."
+        if self.reason != ClosureReason.SUPERSEDED and superseding:
+            errors["superseded_by"] = "Only a superseded recommendation names what supersedes it."
+        try:
+            validate_evidence(self.evidence)
+        except ValidationError as exc:
+            errors["evidence"] = exc.messages
+        if self.recommendation_id and self.effective_on:
+            report = self.recommendation.report
+            if self.effective_on < period_start(report.published, report.published_precision):
+                errors["effective_on"] = f"It cannot be dated before its report ({report.published_display})."
+            if self.effective_on > timezone.localdate():
+                errors["effective_on"] = "It cannot be dated in the future."
+            if self.superseded_by_id:
+                later = self.superseded_by.report
+                if self.superseded_by_id == self.recommendation_id or period_start(
+                    later.published, later.published_precision
+                ) <= period_end(report.published, report.published_precision):
+                    errors["superseded_by"] = "A recommendation is superseded only by one of a later publication."
+            if self.owner_id and not self.recommendation.owners.filter(pk=self.owner_id).exists():
+                errors["owner"] = "That organisation is not named among this recommendation's addressees."
+        if errors:
+            raise ValidationError(errors)
+
+
+class LinkKind(models.TextChoices):
+    """How a later recommendation relates to an earlier one."""
+
+    REPEATS = "repeats", "Repeats"
+    FOLLOWS_UP = "follows_up", "Follows up"
+    SUPERSEDES = "supersedes", "Supersedes"
+
+    @property
+    def slug(self) -> str:
+        return self.value.replace("_", "-")
+
+    @property
+    def earlier_phrase(self) -> str:
+        """The link read from the earlier recommendation's side."""
+        return {"repeats": "Repeated by", "follows_up": "Followed up by", "supersedes": "Superseded by"}[self.value]
+
+
+class RecommendationLink(models.Model):
+    """A typed link from a later recommendation to an earlier one: the later one *repeats*
+    it (asks the same again), *follows up* on it, or *supersedes* it (the earlier is
+    superseded by the later)."""
+
+    Kind = LinkKind
+
+    later = models.ForeignKey(Recommendation, on_delete=models.CASCADE, related_name="links_to_earlier")
+    earlier = models.ForeignKey(Recommendation, on_delete=models.CASCADE, related_name="links_to_later")
+    kind = models.CharField(max_length=12, choices=LinkKind.choices)
+    note = models.TextField(blank=True, help_text="Plain text: the source or reason for the link.")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    source_key = models.CharField(max_length=120, unique=True, null=True, blank=True, editable=False)
+    created = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["earlier_id", "later_id"]
+        # Checked by the admin's import (IMPORT_EXPORT_IMPORT_PERMISSION_CODE).
+        permissions = [("import_recommendationlink", "Can import links between recommendations from a file")]
+        constraints = [
+            models.UniqueConstraint(fields=["later", "earlier", "kind"], name="link_unique_per_kind"),
+            models.CheckConstraint(condition=~models.Q(later=models.F("earlier")), name="link_not_to_itself"),
+            models.CheckConstraint(condition=models.Q(kind__in=LinkKind.values), name="link_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.later} {LinkKind(self.kind).label.lower()} {self.earlier}"
+
+    def clean(self) -> None:
+        if self.later_id and self.earlier_id:
+            if self.later_id == self.earlier_id:
+                raise ValidationError("A recommendation cannot be linked to itself.")
+            early, late = self.earlier.report, self.later.report
+            if period_start(late.published, late.published_precision) <= period_end(
+                early.published, early.published_precision
+            ):
+                raise ValidationError({"later": f"{self.later} is not from a publication later than {self.earlier}'s."})
+
+
+class AcceptanceDecision(models.TextChoices):
+    ACCEPTED = "accepted", "Accepted"
+    PARTLY_ACCEPTED = "partly_accepted", "Partly accepted"
+    NOT_ACCEPTED = "not_accepted", "Not accepted"
+
+    @property
+    def slug(self) -> str:
+        return self.value.replace("_", "-")
+
+
+class Acceptance(models.Model):
+    """An addressee's management response: whether it accepts the recommendation. Append-only:
+    a changed response is a new record; ``is_current`` marks each addressee's latest (kept by
+    services.acceptance_create, the only writer) so that filters need no per-row subquery."""
+
+    Decision = AcceptanceDecision
+
+    recommendation = models.ForeignKey(Recommendation, on_delete=models.PROTECT, related_name="acceptances")
+    owner = models.ForeignKey(Owner, on_delete=models.PROTECT, related_name="acceptances")
+    decision = models.CharField(max_length=16, choices=AcceptanceDecision.choices)
+    responded_on = models.DateField("date of response")
+    text = models.TextField("management response", help_text="Plain text.")
+    source = models.ForeignKey(
+        "reports.Report",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="acceptances_stated",
+        help_text="The published response it was taken from, if any.",
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="acceptances"
+    )
+    is_current = models.BooleanField(default=True, editable=False)
+    created = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-responded_on", "-created", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(decision__in=AcceptanceDecision.values), name="acceptance_decision_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["recommendation", "owner"],
+                condition=models.Q(is_current=True),
+                name="acceptance_one_current_per_owner",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["decision"], condition=models.Q(is_current=True), name="acceptance_current_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()} by {self.owner} on {self.responded_on}"
+
+    def clean(self) -> None:
+        errors = {}
+        if self.text is not None and not self.text.strip():
+            errors["text"] = "Give the management response."
+        if self.responded_on and self.responded_on > timezone.localdate():
+            errors["responded_on"] = "A response cannot be dated in the future."
+        if self.recommendation_id and self.owner_id:
+            if not addressed_to_owner(self.recommendation, self.owner):
+                errors["owner"] = "That organisation is not an addressee of this recommendation."
+        if errors:
+            raise ValidationError(errors)

@@ -23,9 +23,11 @@ from recommendations.exports import FORMULA_STARTS, neutralise
 from recommendations.models import (
     RATINGS,
     AuditDimension,
+    LinkKind,
     Owner,
     ProgressUpdate,
     Recommendation,
+    RecommendationLink,
     Status,
     format_evidence,
     parse_evidence,
@@ -638,3 +640,104 @@ class ProgressUpdateResource(StrictResource):
 
     def dehydrate_concerns(self, update):
         return update.concerns.name if update.concerns_id else ""
+
+
+class RecommendationLinkResource(StrictResource):
+    """One row per link between two recommendations: a later one repeats, follows up or
+    supersedes an earlier one. A link already recorded is skipped; the file is all-or-nothing
+    (any row's error imports nothing, and says which row and why)."""
+
+    columns = {
+        "later": "The later recommendation, as report-slug#number (for example community-planning-update-2016#12).",
+        "kind": "repeats, follows up or supersedes: what the later one does to the earlier one.",
+        "earlier": "The earlier recommendation, as report-slug#number.",
+        "note": "Optional: the source or reason for the link (plain text).",
+    }
+    required = ("later", "kind", "earlier")
+
+    later = fields.Field(column_name="later")
+    kind = fields.Field(attribute="kind", column_name="kind")
+    earlier = fields.Field(column_name="earlier")
+    note = fields.Field(attribute="note", column_name="note")
+
+    class Meta:
+        model = RecommendationLink
+        fields = ("later", "kind", "earlier", "note")
+        import_id_fields = ()
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+
+    KINDS = {kind.label.casefold(): kind.value for kind in LinkKind} | {kind.value: kind.value for kind in LinkKind}
+
+    def filter_export(self, queryset, **kwargs):
+        return queryset.select_related("later__report", "earlier__report").order_by("earlier_id", "later_id")
+
+    def get_instance(self, instance_loader, row):
+        later = self._reference(_cell(row.get("later")))
+        earlier = self._reference(_cell(row.get("earlier")))
+        kind = self.KINDS.get(_cell(row.get("kind")).casefold().replace("_", " "))
+        if later is None or earlier is None or kind is None:
+            return None
+        return RecommendationLink.objects.filter(later=later, earlier=earlier, kind=kind).first()
+
+    def find_duplicates(self, dataset):
+        first_seen, duplicates = {}, {}
+        for index, row in enumerate(dataset.dict, 1):
+            key = tuple(_cell(row.get(c)).casefold() for c in ("later", "kind", "earlier"))
+            if not all(key):
+                continue
+            if key in first_seen:
+                duplicates[index] = (
+                    f"This link appears twice in this file (rows {first_seen[key] + 1} and {index + 1})."
+                )
+            else:
+                first_seen[key] = index
+        return duplicates
+
+    @staticmethod
+    def _reference(reference: str):
+        slug, _, number = reference.rpartition("#")
+        if not (slug and number.isdigit()):
+            return None
+        return (
+            Recommendation.objects.filter(report__slug__iexact=slug, number=int(number))
+            .select_related("report")
+            .first()
+        )
+
+    def read_row(self, instance, values, errors):
+        for column in ("later", "earlier"):
+            if not values[column]:
+                continue
+            target = self._reference(values[column])
+            if target is None:
+                errors.setdefault(
+                    column,
+                    f"{values[column]!r} is not an existing recommendation. Write report-slug#number, "
+                    "for example accounts-commission-2013#4.",
+                )
+            else:
+                setattr(instance, column, target)
+        kind = self.KINDS.get(values["kind"].casefold().replace("_", " "))
+        if values["kind"] and kind is None:
+            errors.setdefault(
+                "kind", f"{values['kind']!r} is not a kind of link: write repeats, follows up or supersedes."
+            )
+        elif kind:
+            instance.kind = kind
+        instance.note = values.get("note", "")
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        if getattr(instance, "_import_blank", False):
+            return True
+        return not import_validation_errors and original is not None and original.pk is not None
+
+    def dehydrate_later(self, link):
+        return f"{link.later.report.slug}#{link.later.number}"
+
+    def dehydrate_earlier(self, link):
+        return f"{link.earlier.report.slug}#{link.earlier.number}"
+
+    def dehydrate_kind(self, link):
+        return LinkKind(link.kind).label.lower()

@@ -13,8 +13,16 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
-from recommendations.models import AuditDimension, Owner, ProgressUpdate, Recommendation, Status
-from recommendations.services import progress_update_create
+from recommendations.models import (
+    AuditDimension,
+    ClosureEvent,
+    Owner,
+    ProgressUpdate,
+    Recommendation,
+    RecommendationLink,
+    Status,
+)
+from recommendations.services import closure_event_create, progress_update_create, recommendation_link_create
 from reports.models import Publisher, Report
 from tracker.dates import parse_partial_date
 
@@ -162,6 +170,16 @@ def seed(directory: Path = FIXTURES_DIR) -> SeedResult:
             recommendation = recommendations[f"{pub['slug']}#{rec['number']}"]
             earlier = [recommendations[ref] for ref in rec.get("carries_forward", [])]
             _set_m2m(recommendation.carries_forward, earlier, result, "recommendation links")
+            for link in rec.get("links", []):
+                if not RecommendationLink.objects.filter(source_key=link["key"]).exists():
+                    recommendation_link_create(
+                        earlier=recommendations[link["earlier"]],
+                        later=recommendation,
+                        kind=link["kind"],
+                        note=link.get("note", ""),
+                        source_key=link["key"],
+                    )
+                    result.count("typed link", "created")
 
     # Assessments, in publication then document order, appended once each.
     existing_keys = set(ProgressUpdate.objects.exclude(source_key=None).values_list("source_key", flat=True))
@@ -188,4 +206,25 @@ def seed(directory: Path = FIXTURES_DIR) -> SeedResult:
                     source_key=key,
                 )
                 result.count("progress update", "created")
+
+    # Closures a publication states (each once, by its key), after the assessments they follow.
+    for pub in publications:
+        for closure in pub.get("closures", []):
+            if ClosureEvent.objects.filter(source_key=closure["key"]).exists():
+                continue
+            effective_on, precision = parse_partial_date(closure["effective_on"])
+            closure_event_create(
+                recommendation=recommendations[closure["recommendation"]],
+                action=ClosureEvent.Action.CLOSE,
+                reason=closure["reason"],
+                effective_on=effective_on,
+                effective_precision=precision,
+                note=closure["note"],
+                superseded_by=recommendations[closure["superseded_by"]] if closure.get("superseded_by") else None,
+                superseded_by_title=closure.get("superseded_by_title", ""),
+                source=reports[pub["slug"]],
+                evidence=closure.get("evidence", []),
+                source_key=closure["key"],
+            )
+            result.count("closure", "created")
     return result

@@ -12,11 +12,23 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, DateField, Exists, OuterRef, Prefetch, Q, QuerySet, Value
 from django.utils import timezone
 
 from recommendations.access import Scope
-from recommendations.models import Owner, ProgressUpdate, Recommendation, Status
+from recommendations.models import (
+    Acceptance,
+    AcceptanceDecision,
+    ClosureEvent,
+    ClosureReason,
+    LinkKind,
+    Owner,
+    ProgressUpdate,
+    Recommendation,
+    RecommendationLink,
+    Status,
+    closure_state,
+)
 from tracker.dates import DatePrecision, format_partial_date
 
 
@@ -279,6 +291,13 @@ class Dashboard:
     stale_before: datetime.date
     latest_updates: list = field(default_factory=list)
     in_all: int = 0  # the report's recommendations in all, whoever they are addressed to
+    # A recommendation's life (#20): open ones by status, closed ones by reason, how many
+    # repeat an earlier recommendation, and the addressees' responses.
+    open_summary: list = field(default_factory=list)
+    open_total: int = 0
+    closed: "Closures | None" = None
+    repeats: int = 0
+    acceptance: list = field(default_factory=list)
 
 
 class _History:
@@ -358,8 +377,9 @@ def _movement(history: _History, recs, dates) -> Movement | None:
 
 
 def report_dashboard(report, *, scope: Scope, as_at: datetime.date | None = None, stale_months: int = 24) -> Dashboard:
-    """Everything on a report's dashboard, optionally as it stood on ``as_at``. 5 queries
-    (6 for an officer: the report's recommendations in all, which their counts are "of")."""
+    """Everything on a report's dashboard, optionally as it stood on ``as_at``. 8 queries
+    (11 as at a date: the closure events by then, their addressees and ratings), and one more
+    for an officer: the report's recommendations in all, which their counts are "of"."""
     recs = list(recommendations_for_report(report, scope=scope))
     owners = owners_of([rec.pk for rec in recs])
     history = _History(
@@ -405,7 +425,24 @@ def report_dashboard(report, *, scope: Scope, as_at: datetime.date | None = None
             :10
         ]
     )
+    closed = Closures()
+    if as_at is None:
+        closed_now = {rec.pk: rec.closed_reason for rec in recs if rec.closed_reason}
+    else:
+        history_of_closures = _ClosureHistory(scope=scope, report_ids=[report.pk], until=as_at)
+        closed_then = _closed_as_at(history_of_closures.events, history_of_closures.addressees, as_at)
+        closed_now = {pk: reason for pk, (reason, _) in closed_then.items()}
+    for rec in recs:
+        rec.closed_as_at = closed_now.get(rec.pk, "")
+        if rec.closed_as_at:
+            closed.add(rec.closed_as_at, rec.status_as_at.value)
+    open_summary = status_summary(_counts(rec.status_as_at for rec in recs if not rec.closed_as_at))
     return Dashboard(
+        open_summary=open_summary,
+        open_total=len(recs) - closed.total,
+        closed=closed,
+        repeats=repeats_count(report, scope=scope),
+        acceptance=acceptance_counts(scope=scope, report=report),
         report=report,
         as_at=as_at,
         recommendations=recs,
@@ -591,3 +628,356 @@ def appendix_coverage(report, *, scope: Scope) -> dict | None:
         "all_cpps": bool(scope.owner_ids - scope.organisation_ids),
         "in_all": Recommendation.objects.for_report(report).count(),
     }
+
+
+# --- A recommendation's life: closure, links, acceptance (#20) ---------------------------
+#
+# A recommendation is open until it is closed for every addressee (ClosureEvent); closed,
+# it leaves the open counts from the date of its closure ("as at" a date before then
+# counts it open). Its RAG status is kept: a closed recommendation still shows what the
+# auditor last found.
+
+REASONS = list(ClosureReason)
+ACCEPTANCE_DECISIONS = list(AcceptanceDecision)
+
+
+@dataclass
+class Closures:
+    """Closed recommendations: how many for each reason, and their statuses (to take them
+    out of the open counts)."""
+
+    reasons: dict = field(default_factory=dict)  # {reason value: count}
+    statuses: dict = field(default_factory=dict)  # {status value: count}
+
+    def add(self, reason: str, status: int, n: int = 1) -> None:
+        self.reasons[reason] = self.reasons.get(reason, 0) + n
+        self.statuses[status] = self.statuses.get(status, 0) + n
+
+    @property
+    def total(self) -> int:
+        return sum(self.reasons.values())
+
+    @property
+    def by_reason(self) -> list[dict]:
+        return [{"reason": reason, "count": self.reasons.get(reason.value, 0)} for reason in REASONS]
+
+
+def open_counts(counts: dict[int, int], closures: "Closures | None") -> dict[int, int]:
+    """Status counts with the closed recommendations taken out."""
+    if closures is None:
+        return dict(counts)
+    return {status: n - closures.statuses.get(status, 0) for status, n in counts.items()}
+
+
+def closures_now(*, scope: Scope, report_ids=None) -> dict[int | None, Closures]:
+    """{report id (or None for all together): Closures} of the recommendations closed
+    today. 1 query (the closure is kept on the recommendation)."""
+    recs = scope.recommendations(Recommendation.objects.exclude(closed_reason=""))
+    if report_ids is not None:
+        recs = recs.filter(report_id__in=list(report_ids))
+    out: dict[int | None, Closures] = {}
+    rows = recs.order_by().values_list("report_id", "closed_reason", "status").annotate(n=Count("*"))
+    for report_id, reason, status, n in rows:
+        out.setdefault(report_id if report_ids is not None else None, Closures()).add(reason, status, n)
+    return out
+
+
+def _closed_as_at(events, addressees: dict[int, list[int]], when: datetime.date) -> dict[int, tuple[str, object]]:
+    """{recommendation id: (reason, date)} of those closed for every addressee on ``when``,
+    from closure events in order (recommendation, date, created, id)."""
+    closed: dict[int, tuple[str, object]] = {}
+    by_rec: dict[int, list] = {}
+    for event in events:
+        if event.effective_on <= when:
+            by_rec.setdefault(event.recommendation_id, []).append(event)
+    for rec_id, history in by_rec.items():
+        _, reason, on = closure_state(history, addressees.get(rec_id, []))
+        if reason:
+            closed[rec_id] = (reason, on)
+    return closed
+
+
+class _ClosureHistory:
+    """Every closure event (of what the viewer may see, of some reports), the addressees of
+    the recommendations they concern, and those recommendations' national ratings: enough to
+    say which were closed, and with what status, on any date. 3 queries."""
+
+    def __init__(self, *, scope: Scope, report_ids=None, until: datetime.date | None = None):
+        events = ClosureEvent.objects.all()
+        if until is not None:
+            events = events.filter(effective_on__lte=until)
+        if not scope.everything:
+            events = events.filter(recommendation__in=scope.recommendations(Recommendation.objects.all()).values("pk"))
+        if report_ids is not None:
+            events = events.filter(recommendation__report_id__in=list(report_ids))
+        self.events = list(
+            events.order_by("recommendation_id", "effective_on", "created", "id").only(
+                "id", "recommendation_id", "owner_id", "action", "reason", "effective_on", "created"
+            )
+        )
+        rec_ids = {event.recommendation_id for event in self.events}
+        self.addressees: dict[int, list[int]] = {}
+        self.report_of: dict[int, int] = {}
+        self.history = _History([])
+        if not rec_ids:
+            return
+        concerned = events.values("recommendation_id")
+        for rec_id, owner_id in OwnerLink.objects.filter(recommendation_id__in=concerned).values_list(
+            "recommendation_id", "owner_id"
+        ):
+            self.addressees.setdefault(rec_id, []).append(owner_id)
+        self.history = _History(
+            national_updates()
+            .filter(recommendation_id__in=concerned)
+            .order_by("assessed_on", "created", "id")
+            .values_list("recommendation_id", "assessed_on", "assessed_precision", "rag")
+        )
+        self.report_of = dict(Recommendation.objects.filter(pk__in=concerned).values_list("pk", "report_id"))
+
+    def as_at(self, when: datetime.date, *, by_report: bool = False) -> dict[int | None, Closures]:
+        out: dict[int | None, Closures] = {}
+        for rec_id, (reason, _) in _closed_as_at(self.events, self.addressees, when).items():
+            key = self.report_of.get(rec_id) if by_report else None
+            out.setdefault(key, Closures()).add(reason, self.history.as_at(rec_id, when)[0].value)
+        return out
+
+
+def closures_as_at(as_at: datetime.date, *, scope: Scope, report_ids=None) -> dict[int | None, Closures]:
+    """closures_now as they stood on ``as_at``, from the closure events dated by then. 4 queries."""
+    report_ids = list(report_ids) if report_ids is not None else None
+    history = _ClosureHistory(scope=scope, report_ids=report_ids, until=as_at)
+    return history.as_at(as_at, by_report=report_ids is not None)
+
+
+def implementation_over_time(*, scope: Scope, as_at: datetime.date | None = None, points: int = TREND_POINTS):
+    """The portfolio at each national assessment date (the latest ``points`` of them, on or
+    before ``as_at``; ``as_at`` itself last when given): the open recommendations by status,
+    with each status's share of the open ones, and the closed ones by reason.
+
+    Open on a date: published by then and not closed for every addressee by then. Status
+    on a date: the latest national assessment dated on or before it, else never assessed.
+    4 queries, plus 3 per date (status_counts_as_at)."""
+    dates = national_updates()
+    if as_at is not None:
+        dates = dates.filter(assessed_on__lte=as_at)
+    precisions: dict[datetime.date, str] = {}
+    # "day" < "month" < "year": the first seen of a date is its finest precision.
+    for when, precision in (
+        dates.order_by("assessed_on", "assessed_precision").values_list("assessed_on", "assessed_precision").distinct()
+    ):
+        precisions.setdefault(when, precision)
+    when_list = sorted(precisions)[-points:]
+    if as_at is not None and (not when_list or when_list[-1] != as_at):
+        when_list = [*when_list[-(points - 1) :], as_at] if points > 1 else [as_at]
+    if not when_list:
+        return []
+    closures = _ClosureHistory(scope=scope, until=when_list[-1])
+    by_date = status_counts_on_dates(when_list, scope=scope)
+    rows = []
+    for when in when_list:
+        counts = by_date.get(when, {})
+        closed = closures.as_at(when).get(None, Closures())
+        rows.append(
+            {
+                "date": when,
+                "label": format_partial_date(when, precisions.get(when, DatePrecision.DAY)),
+                "summary": status_summary(open_counts(counts, closed)),
+                "open": sum(counts.values()) - closed.total,
+                "closed": closed,
+            }
+        )
+    return rows
+
+
+def repeats_count(report, *, scope: Scope) -> int:
+    """How many of the report's (visible) recommendations repeat an earlier one. 1 query."""
+    return (
+        scope.recommendations(Recommendation.objects.for_report(report))
+        .filter(Exists(RecommendationLink.objects.filter(later=OuterRef("pk"), kind=LinkKind.REPEATS)))
+        .count()
+    )
+
+
+def visible_links(*, scope: Scope) -> QuerySet[RecommendationLink]:
+    """Links whose two ends the viewer may both see."""
+    links = RecommendationLink.objects.all()
+    if scope.everything:
+        return links
+    visible = scope.recommendations(Recommendation.objects.all()).values("pk")
+    return links.filter(earlier__in=visible, later__in=visible)
+
+
+@dataclass
+class Chain:
+    """Recommendations joined by links, oldest first, each with the links to its earlier ones."""
+
+    recommendations: list
+    links: int
+
+
+CHAINS_PER_PAGE = 25
+
+
+def link_chains(*, scope: Scope, kinds=None, page: int = 1, per_page: int = CHAINS_PER_PAGE):
+    """Chains of linked recommendations (the connected groups of links), oldest chain first,
+    a page at a time: (chains of the page, number of chains). 3 queries however long a chain
+    is: the links, the order of their recommendations, and the page's recommendations."""
+    links = visible_links(scope=scope)
+    if kinds:
+        links = links.filter(kind__in=kinds)
+    rows = list(links.order_by().values_list("earlier_id", "later_id", "kind"))
+    parent: dict[int, int] = {}
+
+    def root(node: int) -> int:
+        parent.setdefault(node, node)
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for earlier, later, _ in rows:
+        parent[root(earlier)] = root(later)
+    members: dict[int, list[int]] = {}
+    for node in list(parent):
+        members.setdefault(root(node), []).append(node)
+    if not members:
+        return [], 0
+    order = {
+        pk: (published, title, number, pk)
+        for pk, published, title, number in Recommendation.objects.filter(pk__in=list(parent)).values_list(
+            "pk", "report__published", "report__title", "number"
+        )
+    }
+    chains = sorted((sorted(ids, key=order.__getitem__) for ids in members.values()), key=lambda c: order[c[0]])
+    page_chains = chains[(page - 1) * per_page : page * per_page]
+    wanted = [pk for chain in page_chains for pk in chain]
+    recs = Recommendation.objects.select_related("report").in_bulk(wanted)
+    earlier_of: dict[int, list] = {}
+    for earlier, later, kind in rows:
+        if later in recs and earlier in recs:
+            earlier_of.setdefault(later, []).append({"kind": LinkKind(kind), "earlier": recs[earlier]})
+    result = []
+    for chain in page_chains:
+        items = []
+        for pk in chain:
+            rec = recs[pk]
+            rec.links_to_earlier_list = sorted(earlier_of.get(pk, []), key=lambda link: order[link["earlier"].pk])
+            items.append(rec)
+        result.append(Chain(recommendations=items, links=sum(len(r.links_to_earlier_list) for r in items)))
+    return result, len(chains)
+
+
+def acceptances_visible(*, scope: Scope) -> QuerySet[Acceptance]:
+    """Acceptances the viewer may see: all for auditors and admins; for an officer, their own
+    organisations' responses on what is addressed to them (another body's is its own)."""
+    acceptances = Acceptance.objects.all()
+    if scope.everything:
+        return acceptances
+    visible = scope.recommendations(Recommendation.objects.all()).values("pk")
+    return acceptances.filter(recommendation__in=visible, owner__in=scope.organisation_ids)
+
+
+def acceptance_counts(*, scope: Scope, report=None) -> list[dict]:
+    """Each addressee's current response counted by decision, and the addressees of visible
+    recommendations with none yet. 2 queries."""
+    current = acceptances_visible(scope=scope).filter(is_current=True)
+    recs = scope.recommendations(Recommendation.objects.all())
+    if report is not None:
+        current = current.filter(recommendation__report=report)
+        recs = recs.filter(report=report)
+    counts = dict(current.order_by().values_list("decision").annotate(n=Count("*")))
+    addressees = OwnerLink.objects.filter(recommendation__in=recs.values("pk"))
+    if not scope.everything:
+        addressees = addressees.filter(owner_id__in=scope.organisation_ids)
+    responded = sum(counts.values())
+    return [
+        *(
+            {"label": decision.label, "slug": decision.slug, "count": counts.get(decision.value, 0)}
+            for decision in ACCEPTANCE_DECISIONS
+        ),
+        {"label": "No response recorded", "slug": "none", "count": max(0, addressees.count() - responded)},
+    ]
+
+
+def lifecycle_of(rec: Recommendation, *, scope: Scope) -> dict:
+    """What the recommendation page shows of its life: closure events (newest first) and who
+    it is closed for; links to earlier and later recommendations; acceptances by addressee
+    (current first), those the viewer may see. 3 queries (owners prefetched)."""
+    events = list(
+        ClosureEvent.objects.filter(recommendation=rec)
+        .select_related("owner", "author", "superseded_by__report", "superseded_by_report", "source")
+        .order_by("effective_on", "created", "id")
+    )
+    owners = list(rec.owners.all())
+    state, reason, closed_on = closure_state(events, [o.pk for o in owners])
+    addressee_state = [{"owner": o, "event": state.get(o.pk)} for o in owners]
+    links = list(
+        visible_links(scope=scope)
+        .filter(Q(later=rec) | Q(earlier=rec))
+        .select_related("earlier__report", "later__report")
+        .order_by("earlier__report__published", "earlier__number", "later__report__published", "later__number")
+    )
+    earlier = [link for link in links if link.later_id == rec.pk]
+    later = [link for link in links if link.earlier_id == rec.pk]
+    acceptances = list(
+        acceptances_visible(scope=scope)
+        .filter(recommendation=rec)
+        .select_related("owner", "author", "source")
+        .order_by("owner__name", "-is_current", "-responded_on", "-created")
+    )
+    closes = [e for e in state.values() if e is not None and e.action == "close"]
+    closing = max(closes, key=lambda e: (e.effective_on, e.created, e.pk)) if reason and closes else None
+    return {
+        "closing": closing,
+        "events": list(reversed(events)),
+        "addressee_state": addressee_state,
+        "partly_closed": not reason and any(e is not None and e.action == "close" for e in state.values()),
+        "earlier_links": earlier,
+        "later_links": later,
+        "acceptances": acceptances,
+    }
+
+
+def status_counts_on_dates(dates, *, scope: Scope) -> dict[datetime.date, dict[int, int]]:
+    """{date: {status: count}} of every visible recommendation on each of ``dates``, as
+    status_counts_as_at counts one date, in 2 queries however many dates: the per-date
+    index ranges of status_counts_as_at joined by UNION ALL, each labelled with its date."""
+    dates = list(dates)
+    if not dates:
+        return {}
+    recs = scope.recommendations(Recommendation.objects.all())
+    updates = national_updates()
+    if not scope.everything:
+        updates = updates.filter(recommendation__in=recs.values("pk"))
+    counts: dict[datetime.date, dict[int, int]] = {}
+
+    def add(day, status, n):
+        if isinstance(day, str):  # SQLite returns a constant date as text
+            day = datetime.date.fromisoformat(day)
+        bucket = counts.setdefault(day, {})
+        bucket[status] = bucket.get(status, 0) + n
+
+    def labelled(queryset, day, *fields):
+        return (
+            queryset.order_by()
+            .annotate(day=Value(day, output_field=DateField()))
+            .values("day", *fields)
+            .annotate(n=Count("*"))
+            .values_list("day", *fields, "n")
+        )
+
+    parts = []
+    for day in dates:
+        in_force = updates.filter(assessed_on__lte=day)
+        parts.append(labelled(in_force.filter(superseded_on__isnull=True), day, "rag"))
+        parts.append(labelled(in_force.filter(superseded_on__gt=day), day, "rag"))
+    for day, rag, n in parts[0].union(*parts[1:], all=True):
+        add(day, rag, n)
+    parts = []
+    for day in dates:
+        published = recs.filter(report__published__lte=day)
+        parts.append(labelled(published.filter(first_assessed_on__isnull=True), day))
+        parts.append(labelled(published.filter(first_assessed_on__gt=day), day))
+    for day, n in parts[0].union(*parts[1:], all=True):
+        add(day, Status.NEVER_ASSESSED.value, n)
+    return counts

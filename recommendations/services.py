@@ -12,7 +12,17 @@ from django.db import transaction
 from django.db.models import Max
 
 from recommendations.access import EVERYTHING, Scope
-from recommendations.models import ProgressUpdate, Recommendation, Status
+from recommendations.models import (
+    Acceptance,
+    ClosureEvent,
+    LinkKind,
+    Owner,
+    ProgressUpdate,
+    Recommendation,
+    RecommendationLink,
+    Status,
+    closure_state,
+)
 from tracker.audit import audit
 from tracker.dates import DatePrecision, period_end, period_start
 
@@ -198,6 +208,147 @@ def recommendations_carry_forward(*, recommendations: Sequence[Recommendation], 
         new.owners.set(earlier.owners.all())
         new.audit_dimensions.set(earlier.audit_dimensions.all())
         new.carries_forward.add(earlier)
+        recommendation_link_create(earlier=earlier, later=new, kind=LinkKind.REPEATS)
         created.append(new)
         number += 1
     return created
+
+
+# --- A recommendation's life (#20) ------------------------------------------------------
+
+
+@transaction.atomic
+def closure_event_create(
+    *,
+    recommendation: Recommendation,
+    action: str,
+    effective_on: datetime.date,
+    note: str,
+    effective_precision: str = DatePrecision.DAY,
+    reason: str = "",
+    owner: Owner | None = None,
+    superseded_by: Recommendation | None = None,
+    superseded_by_report=None,
+    superseded_by_title: str = "",
+    source=None,
+    evidence: Sequence[dict] = (),
+    author=None,
+    source_key: str | None = None,
+) -> ClosureEvent:
+    """Close a recommendation (for every addressee, or for ``owner`` alone) or reopen it, and
+    refresh its denormalised closure (closed_reason, closed_on). The only writer of both.
+
+    Under the recommendation's row lock: closing what is already closed, or reopening what
+    is open, raises ValidationError and writes nothing (two auditors closing at once: the
+    second is told). A recommendation superseded by a later one is also linked to it
+    (RecommendationLink "supersedes"), so that it appears in the chain."""
+    locked = Recommendation.objects.select_for_update(of=("self",)).select_related("report").get(pk=recommendation.pk)
+    event = ClosureEvent(
+        recommendation=locked,
+        owner=owner,
+        action=action,
+        reason=reason if action == ClosureEvent.Action.CLOSE else "",
+        effective_on=effective_on,
+        effective_precision=effective_precision,
+        note=note,
+        superseded_by=superseded_by,
+        superseded_by_report=superseded_by_report,
+        superseded_by_title=superseded_by_title,
+        source=source,
+        evidence=list(evidence),
+        author=author,
+        source_key=source_key,
+    )
+    event.full_clean(validate_constraints=False)
+    history = list(ClosureEvent.objects.filter(recommendation=locked).order_by("effective_on", "created", "id"))
+    if history and (effective_on, event.created) < (history[-1].effective_on, history[-1].created):
+        raise ValidationError({"effective_on": f"The last change was dated {history[-1].effective_on:%-d %B %Y}."})
+    addressees = list(locked.owners.values_list("pk", flat=True))
+    state, _, _ = closure_state(history, addressees)
+    if owner is not None:
+        current = [state.get(owner.pk)]
+    else:
+        current = list(state.values())
+    closed = [e is not None and e.action == ClosureEvent.Action.CLOSE for e in current]
+    if action == ClosureEvent.Action.CLOSE and all(closed):
+        raise ValidationError("It is already closed" + (f" for {owner}." if owner else "."))
+    if action == ClosureEvent.Action.REOPEN and not any(closed):
+        raise ValidationError("It is not closed" + (f" for {owner}." if owner else "."))
+    event.save()
+    _, locked.closed_reason, locked.closed_on = closure_state([*history, event], addressees)
+    Recommendation.objects.filter(pk=locked.pk).update(closed_reason=locked.closed_reason, closed_on=locked.closed_on)
+    recommendation.closed_reason, recommendation.closed_on = locked.closed_reason, locked.closed_on
+    if superseded_by is not None:
+        recommendation_link_create(earlier=locked, later=superseded_by, kind=LinkKind.SUPERSEDES, author=author)
+    transaction.on_commit(
+        lambda: audit(
+            "closure",
+            user=author.get_username() if author else "",
+            recommendation=locked.pk,
+            action=event.action,
+            reason=event.reason,
+            owner=owner.pk if owner else "",
+        )
+    )
+    return event
+
+
+@transaction.atomic
+def recommendation_link_create(
+    *, earlier: Recommendation, later: Recommendation, kind: str, note: str = "", author=None, source_key=None
+) -> RecommendationLink:
+    """Link a later recommendation to an earlier one (repeats, follows up, supersedes); an
+    existing link of that kind is returned as it is. Raises ValidationError when ``later``
+    is not from a later publication."""
+    existing = RecommendationLink.objects.filter(earlier=earlier, later=later, kind=kind).first()
+    if existing is not None:
+        return existing
+    link = RecommendationLink(earlier=earlier, later=later, kind=kind, note=note, author=author, source_key=source_key)
+    link.full_clean(validate_constraints=False)
+    link.save()
+    return link
+
+
+@transaction.atomic
+def acceptance_create(
+    *,
+    recommendation: Recommendation,
+    owner: Owner,
+    decision: str,
+    responded_on: datetime.date,
+    text: str,
+    source=None,
+    author=None,
+) -> Acceptance:
+    """Record an addressee's response (accepted, partly accepted, not accepted). Append-only:
+    the addressee's latest by (date of response, created) is current; an earlier-dated
+    response is kept as history. Under the recommendation's row lock, so two responses
+    recorded at once leave exactly one current."""
+    locked = Recommendation.objects.select_for_update(of=("self",)).get(pk=recommendation.pk)
+    acceptance = Acceptance(
+        recommendation=locked,
+        owner=owner,
+        decision=decision,
+        responded_on=responded_on,
+        text=text,
+        source=source,
+        author=author,
+        is_current=False,
+    )
+    acceptance.full_clean(validate_constraints=False)
+    current = Acceptance.objects.filter(recommendation=locked, owner=owner, is_current=True).first()
+    if current is None or responded_on >= current.responded_on:
+        if current is not None:
+            Acceptance.objects.filter(pk=current.pk).update(is_current=False)
+        acceptance.is_current = True
+    acceptance.save()
+    transaction.on_commit(
+        lambda: audit(
+            "acceptance",
+            user=author.get_username() if author else "",
+            recommendation=locked.pk,
+            owner=owner.pk,
+            decision=decision,
+        )
+    )
+    return acceptance

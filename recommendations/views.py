@@ -12,6 +12,7 @@ from recommendations import selectors
 from recommendations.access import organisation_scope, scope_for
 from recommendations.filters import RecommendationFilter
 from recommendations.forms import ProgressUpdateForm
+from recommendations.lifecycle_views import lifecycle_context
 from recommendations.models import Owner, Recommendation, Status
 from recommendations.services import NewerUpdates, progress_update_create
 from recommendations.tables import table_context, table_page
@@ -67,14 +68,21 @@ def my_recommendations(request):
     )
 
 
-def _detail_context(request, recommendation, form=None, newer=None) -> dict:
+def detail_context(request, recommendation, form=None, newer=None) -> dict:
+    """Everything the recommendation page shows, its forms included (its life's part:
+    recommendations.lifecycle_views.lifecycle_context)."""
     if form is None and can_record_updates(request.user):
         history = list(recommendation.updates.all())
         form = ProgressUpdateForm(
             recommendation=recommendation,
             initial={"seen_latest": max((u.pk for u in history), default=0), "assessed_on": timezone.localdate()},
         )
-    return {"recommendation": recommendation, "form": form, "newer_updates": newer or []}
+    return {
+        "recommendation": recommendation,
+        "form": form,
+        "newer_updates": newer or [],
+        **lifecycle_context(request, recommendation),
+    }
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -85,7 +93,7 @@ def detail(request, pk):
     if request.method == "POST":
         return _record_update(request, pk)
     recommendation = _get_recommendation_for_user(request, pk)
-    return render(request, "recommendations/detail.html", _detail_context(request, recommendation))
+    return render(request, "recommendations/detail.html", detail_context(request, recommendation))
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -107,9 +115,7 @@ def _record_update(request, pk):
     form = ProgressUpdateForm(request.POST, recommendation=recommendation)
     if not form.is_valid():
         recommendation = _get_recommendation_for_user(request, pk)
-        return render(
-            request, "recommendations/detail.html", _detail_context(request, recommendation, form), status=400
-        )
+        return render(request, "recommendations/detail.html", detail_context(request, recommendation, form), status=400)
 
     data = form.cleaned_data
     before = Status(recommendation.status).label
@@ -134,7 +140,7 @@ def _record_update(request, pk):
         newer = [u for u in recommendation.updates.all() if u.pk > seen]
         form.stale = True
         return render(
-            request, "recommendations/detail.html", _detail_context(request, recommendation, form, newer), status=409
+            request, "recommendations/detail.html", detail_context(request, recommendation, form, newer), status=409
         )
     after = Status(recommendation.status).label
     change = f"{before} → {after}" if before != after else f"still {after}"

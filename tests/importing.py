@@ -27,7 +27,9 @@ FORMAT = {"csv": "0", "xlsx": "1"}
 URL = {
     "recommendation": "/admin/recommendations/recommendation/",
     "progressupdate": "/admin/recommendations/progressupdate/",
+    "recommendationlink": "/admin/recommendations/recommendationlink/",
 }
+LINK_HEADERS = ["later", "kind", "earlier", "note"]
 
 
 def csv_bytes(rows, headers=REC_HEADERS, encoding="utf-8") -> bytes:

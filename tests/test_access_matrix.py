@@ -78,6 +78,33 @@ MATRIX = {
             "admin_user": (OK, FORBIDDEN),  # admins load reports; auditors assess
         },
     ),
+    # A recommendation's life (#20): chains of linked recommendations are for every reader;
+    # closing and reopening for auditors and admins (an officer is refused before the
+    # recommendation is looked up); a response for the addressee's officers (another
+    # organisation's officer does not see it), auditors and admins. Empty posts are invalid.
+    "recommendations:repeated": (dict, READ_ONLY),
+    "recommendations:closure": (
+        lambda: {"pk": _sg_only().pk},
+        {
+            "anonymous": (LOGIN, LOGIN),
+            "no_role": (FORBIDDEN, FORBIDDEN),
+            "officer_a": (NOT_ALLOWED, FORBIDDEN),
+            "officer_b": (NOT_ALLOWED, FORBIDDEN),
+            "auditor": (NOT_ALLOWED, BAD),
+            "admin_user": (NOT_ALLOWED, BAD),
+        },
+    ),
+    "recommendations:acceptance": (
+        lambda: {"pk": _sg_only().pk},
+        {
+            "anonymous": (LOGIN, LOGIN),
+            "no_role": (FORBIDDEN, FORBIDDEN),
+            "officer_a": (NOT_ALLOWED, NOT_FOUND),  # not addressed to Inverclyde
+            "officer_b": (NOT_ALLOWED, BAD),
+            "auditor": (NOT_ALLOWED, BAD),
+            "admin_user": (NOT_ALLOWED, BAD),
+        },
+    ),
     # The form's former address: a post is still recorded (old pages, bookmarks); a GET goes
     # to the recommendation.
     "recommendations:add_update": (

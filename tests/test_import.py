@@ -11,7 +11,7 @@ import pytest
 from django.contrib.admin.models import ADDITION, LogEntry
 from django.contrib.auth.models import Permission
 
-from recommendations.models import Owner, ProgressUpdate, Recommendation, Status
+from recommendations.models import ClosureEvent, Owner, ProgressUpdate, Recommendation, Status
 from reports.models import Report
 from tests.conftest import _make_user
 from tests.importing import (
@@ -834,13 +834,14 @@ def test_round_trip_export_then_import_into_an_empty_database_gives_identical_co
     from recommendations.resources import ProgressUpdateResource, RecommendationResource
 
     before = _content()
-    assert len(before[0]) == 51 and len(before[1]) == 32
+    assert len(before[0]) == 52 and len(before[1]) == 32
     recs_csv = _admin_export(admin_client_, "recommendation", "recommendationresource", RecommendationResource.columns)
     updates_xlsx = _admin_export(
         admin_client_, "progressupdate", "progressupdateresource", ProgressUpdateResource.columns, fmt="xlsx"
     )
     assert recs_csv.decode("utf-8-sig").splitlines()[0] == ",".join(REC_HEADERS)
 
+    ClosureEvent.objects.all().delete()  # a recommendation's life is not in these files (#20)
     ProgressUpdate.objects.all().delete()
     Recommendation.objects.all().delete()
     assert _content() == ({}, [])

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from recommendations.models import Owner, ProgressUpdate, Recommendation, Status
+from recommendations.models import ClosureEvent, Owner, ProgressUpdate, Recommendation, RecommendationLink, Status
 from reports.models import Publisher, Report
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +27,7 @@ R2016 = "community-planning-update-2016"
 INV2016 = "inverclyde-alliance-response-2016"
 IMPACT2018 = "community-planning-update-impact-2018"
 
-RECOMMENDATIONS_PER_REPORT = {R2006: 21, SOA2012: 0, R2013: 15, TAI2014: 0, R2016: 13, INV2016: 2, IMPACT2018: 0}
+RECOMMENDATIONS_PER_REPORT = {R2006: 21, SOA2012: 0, R2013: 15, TAI2014: 1, R2016: 13, INV2016: 2, IMPACT2018: 0}
 # 2014: one narrative per 2013 recommendation. Inverclyde: one local response on each
 # of the three CPP recommendations. 2018: 11 ratings (row 1 rates three parts, the
 # "test of change" row two grouped recommendations) + one narrative on three CPP recs.
@@ -86,6 +86,10 @@ def snapshot():
             )
         ),
         "owner_links": sorted(Recommendation.owners.through.objects.values_list("recommendation_id", "owner_id")),
+        "typed_links": sorted(RecommendationLink.objects.values_list("source_key", "earlier_id", "later_id", "kind")),
+        "closures": sorted(
+            ClosureEvent.objects.values_list("source_key", "recommendation_id", "reason", "effective_on")
+        ),
         "updates": sorted(
             ProgressUpdate.objects.values_list("source_key", "recommendation_id", "rag", "assessed_on", "summary")
         ),
@@ -94,6 +98,7 @@ def snapshot():
 
 def _empty_database():
     """Remove the seed data the test database starts with (rolled back after the test)."""
+    ClosureEvent.objects.all().delete()
     ProgressUpdate.objects.all().delete()
     Recommendation.objects.all().delete()
     Report.objects.update(follows_up=None)
@@ -109,14 +114,14 @@ def test_seed_twice_into_an_empty_database_changes_nothing():
     first = snapshot()
     call_command("seed", verbosity=0)
     assert snapshot() == first
-    assert len(first["recommendations"]) == 51
+    assert len(first["recommendations"]) == 52
     assert len(first["updates"]) == 32
 
 
 def test_seed_command_reports_nothing_changed_the_second_time(capsys):
     _empty_database()
     call_command("seed")
-    assert "Created 51 recommendations" in capsys.readouterr().out
+    assert "Created 52 recommendations" in capsys.readouterr().out
     call_command("seed")
     assert "nothing changed" in capsys.readouterr().out
 

@@ -49,3 +49,8 @@ class RoleRequiredMiddleware:
         if match.url_name in _ROLELESS_ALLOWED or match.namespace == "admin":
             return None  # the admin site checks is_staff itself
         return render(request, "no_role.html", status=403)
+
+
+def can_close(user) -> bool:
+    """Closing and reopening recommendations, and linking them: auditors and admins."""
+    return bool(roles(user) & {AUDITOR, ADMIN})

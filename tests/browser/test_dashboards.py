@@ -80,7 +80,7 @@ def test_portfolio_as_at_a_date_and_back(page, visit, sign_in, auditor):
     its own dashboard on that day), and the way back to today."""
     sign_in(auditor)
     visit(page, "/", name="portfolio")
-    expect(page.get_by_text("51 recommendations in 7 publications. Their current status:")).to_be_visible()
+    expect(page.get_by_text("52 recommendations in 7 publications. Their current status:")).to_be_visible()
 
     page.get_by_label("Show the portfolio as at").fill("01/07/2016")
     page.get_by_role("button", name="Show the portfolio").click()

@@ -91,7 +91,7 @@ def test_auditor_records_an_update_with_the_keyboard_alone(page, live_server, de
         page, "document.activeElement.closest('header') && document.activeElement.innerText === 'Recommendations'"
     )
     page.keyboard.press("Enter")
-    expect(page.get_by_role("heading", name="51 recommendations")).to_be_visible()
+    expect(page.get_by_role("heading", name="52 recommendations")).to_be_visible()
     # Past the report and organisation checkbox lists (tests/browser/test_filters.py filters those by typing).
     _tab_until(page, "document.activeElement.name === 'status' && document.activeElement.value === 'amber'", limit=150)
     page.keyboard.press("Space")
