@@ -12,7 +12,15 @@ from django.db.models import Exists, Expression, F, OuterRef, Q
 
 from recommendations import choice_lists
 from recommendations.access import Scope
-from recommendations.models import AuditDimension, Owner, ProgressUpdate, Recommendation, Status
+from recommendations.models import (
+    AddresseeStatus,
+    AuditDimension,
+    Owner,
+    ProgressUpdate,
+    Recommendation,
+    Response,
+    Status,
+)
 from recommendations.widgets import FastSelect, FastSelectMultiple
 from reports.models import Report
 from tracker.inputs import EARLIEST_YEAR, LATEST_YEAR, validate_date_in_range
@@ -83,7 +91,8 @@ class StoredDocument(Expression):
 
 
 def text_search(queryset, query: str, *, scope: Scope):
-    """Search recommendation text and the progress summaries ``scope`` may see (another
+    """Search recommendation text, the progress summaries and the organisations' responses
+    ``scope`` may see (another
     organisation's local response is not searched for an officer: its words would give
     it away).
 
@@ -95,6 +104,7 @@ def text_search(queryset, query: str, *, scope: Scope):
     if not query:
         return queryset
     summaries = scope.summaries(ProgressUpdate.objects.all())
+    responses = scope.responses(Response.objects.all())  # an organisation's words are its own (#19)
     if connection.vendor == "postgresql":
         from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 
@@ -105,11 +115,19 @@ def text_search(queryset, query: str, *, scope: Scope):
         search = SearchQuery(query, search_type="websearch", config="english")
         in_text = Recommendation.objects.annotate(document=StoredDocument()).filter(document=search)
         in_updates = summaries.annotate(document=SearchVector("summary", config="english")).filter(document=search)
-        matches = in_text.order_by().values("pk").union(in_updates.order_by().values("recommendation_id"))
+        in_responses = responses.annotate(document=SearchVector("text", config="english")).filter(document=search)
+        matches = (
+            in_text.order_by()
+            .values("pk")
+            .union(
+                in_updates.order_by().values("recommendation_id"), in_responses.order_by().values("recommendation_id")
+            )
+        )
         return queryset.filter(pk__in=matches).annotate(rank=SearchRank(StoredDocument(), search))
     for term in _terms(query):
         in_updates = Exists(summaries.filter(recommendation_id=OuterRef("pk"), summary__icontains=term))
-        queryset = queryset.filter(Q(text__icontains=term) | Q(theme__icontains=term) | in_updates)
+        in_responses = Exists(responses.filter(recommendation_id=OuterRef("pk"), text__icontains=term))
+        queryset = queryset.filter(Q(text__icontains=term) | Q(theme__icontains=term) | in_updates | in_responses)
     return queryset
 
 
@@ -130,6 +148,13 @@ class YearFilter(django_filters.NumberFilter):
         kwargs.setdefault("max_value", LATEST_YEAR)
         kwargs.setdefault("widget", forms.NumberInput(attrs={"inputmode": "numeric"}))
         super().__init__(*args, **kwargs)
+
+
+FOLLOW_UP_CHOICES = [
+    ("disagree", "Response and rating disagree"),
+    ("awaiting", "Response awaiting assessment"),
+]
+FOLLOW_UP_FLAGS = {"disagree": "disagrees", "awaiting": "awaiting_assessment"}
 
 
 class RecommendationFilter(django_filters.FilterSet):
@@ -153,6 +178,13 @@ class RecommendationFilter(django_filters.FilterSet):
     )
     status = django_filters.MultipleChoiceFilter(
         label="Current status", choices=STATUS_CHOICES, method="filter_status", widget=forms.CheckboxSelectMultiple
+    )
+    follow_up = django_filters.MultipleChoiceFilter(
+        label="Follow-up",
+        choices=FOLLOW_UP_CHOICES,
+        method="filter_follow_up",
+        widget=forms.CheckboxSelectMultiple,
+        help_text="An organisation's latest response, beside the auditor's rating for it.",
     )
     dimension = django_filters.MultipleChoiceFilter(
         label="Audit dimension",
@@ -240,7 +272,30 @@ class RecommendationFilter(django_filters.FilterSet):
         )
 
     def filter_status(self, queryset, name, value):
-        return queryset.filter(status__in=[Status.from_slug(v) for v in value]) if value else queryset
+        """The national status; with organisations chosen, each one's own status (its own
+        rating where one concerns it, else the national one)."""
+        if not value:
+            return queryset
+        statuses = [Status.from_slug(v) for v in value]
+        chosen = self.form.cleaned_data.get("owner") or []
+        if not chosen:
+            return queryset.filter(status__in=statuses)
+        organisations = Owner.objects.filter(slug__in=chosen, all_cpps=False).values("pk")
+        own = AddresseeStatus.objects.filter(
+            recommendation_id=OuterRef("pk"), organisation__in=organisations, status__isnull=False
+        )
+        return queryset.filter(Exists(own.filter(status__in=statuses)) | (Q(status__in=statuses) & ~Exists(own)))
+
+    def filter_follow_up(self, queryset, name, value):
+        """Recommendations where an organisation's response, that this viewer may see, is
+        flagged (services.response_flags), as an EXISTS on a partial index."""
+        if not value:
+            return queryset
+        flags = Q()
+        for flag in value:
+            flags |= Q(**{FOLLOW_UP_FLAGS[flag]: True})
+        rows = self.scope.responses(AddresseeStatus.objects.filter(flags, recommendation_id=OuterRef("pk")))
+        return queryset.filter(Exists(rows))
 
     def filter_dimension(self, queryset, name, value):
         if not value:

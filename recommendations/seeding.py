@@ -13,8 +13,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
-from recommendations.models import AuditDimension, Owner, ProgressUpdate, Recommendation, Status
-from recommendations.services import progress_update_create
+from recommendations.models import AuditDimension, Owner, ProgressUpdate, Recommendation, Response, Status
+from recommendations.services import progress_update_create, response_create
 from reports.models import Publisher, Report
 from tracker.dates import parse_partial_date
 
@@ -188,4 +188,26 @@ def seed(directory: Path = FIXTURES_DIR) -> SeedResult:
                     source_key=key,
                 )
                 result.count("progress update", "created")
+    # Organisations' own responses (a CPP's board paper), appended once each.
+    existing_responses = set(Response.objects.exclude(source_key=None).values_list("source_key", flat=True))
+    for pub in publications:
+        for response in pub.get("responses", []):
+            responded_on, precision = parse_partial_date(response["responded_on"])
+            targets = response["recommendations"]
+            for ref in targets:
+                key = response["key"] if len(targets) == 1 else f"{response['key']}:{ref}"
+                if key in existing_responses:
+                    continue
+                response_create(
+                    recommendation=recommendations[ref],
+                    organisation=owners[response["organisation"]],
+                    progress=response["progress"],
+                    text=response["text"],
+                    responded_on=responded_on,
+                    responded_precision=precision,
+                    evidence=response.get("evidence", []),
+                    published_in=reports[pub["slug"]],
+                    source_key=key,
+                )
+                result.count("response", "created")
     return result

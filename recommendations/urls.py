@@ -1,6 +1,6 @@
 from django.urls import path
 
-from recommendations import views
+from recommendations import views, views_responses
 
 app_name = "recommendations"
 
@@ -8,6 +8,8 @@ urlpatterns = [
     path("recommendations/", views.recommendation_list, name="list"),
     path("recommendations/<int:pk>/", views.detail, name="detail"),
     path("recommendations/<int:pk>/updates/", views.add_update, name="add_update"),
+    path("recommendations/<int:pk>/responses/", views_responses.respond, name="respond"),
+    path("evidence/<int:file_id>/", views_responses.evidence_file, name="evidence_file"),
     path("my/", views.my_recommendations, name="mine"),
     path("owners/", views.owner_list, name="owners"),
     path("owners/<slug:slug>/", views.owner_detail, name="owner"),

@@ -79,6 +79,7 @@ def portfolio(request):
             "summary": summary,
             "total": sum(item["count"] for item in summary),
             "latest_updates": selectors.latest_updates(scope=scope, limit=10, as_at=as_at),
+            "follow_up": selectors.follow_up_counts(scope=scope) if as_at is None else None,
         },
         status=400 if form.errors else 200,  # a bad date: shown today's, with the error by the field
     )
@@ -117,7 +118,7 @@ def report_detail(request, slug):
         request.GET, queryset=selectors.recommendations_for_table(scope=scope).for_report(report), scope=scope
     )
     del filterset.filters["report"]
-    table, export = table_page(request, filterset.queryset, export_stem=report.slug, filterset=filterset)
+    table, export = table_page(request, filterset.queryset, export_stem=report.slug, filterset=filterset, scope=scope)
     if export:
         return export
     return render(

@@ -27,6 +27,7 @@ FORMAT = {"csv": "0", "xlsx": "1"}
 URL = {
     "recommendation": "/admin/recommendations/recommendation/",
     "progressupdate": "/admin/recommendations/progressupdate/",
+    "response": "/admin/recommendations/response/",
 }
 
 

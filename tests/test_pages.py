@@ -86,16 +86,18 @@ def test_publication_pages_issue_a_bounded_number_of_queries(
         assert auditor_client.get("/reports/").status_code == 200
     # The publication page is its dashboard (tests/test_dashboards.py has more sizes). The
     # first view after the data changed builds the filter's choice lists (3 queries) and the
-    # dashboard (5), and keeps them under the data version; later views use them.
-    with django_assert_max_num_queries(17):
+    # dashboard (5; #19 adds the per-addressee ratings, the follow-up counts and the ratings'
+    # definitions: 3), and keeps them under the data version; later views use them.
+    with django_assert_max_num_queries(20):
         assert auditor_client.get(report.get_absolute_url()).status_code == 200
     with django_assert_max_num_queries(10):
         assert auditor_client.get(report.get_absolute_url()).status_code == 200
     rec = report.recommendations.first()
     for _ in range(5):
         add_update(rec)
-    # Includes the auditor's update form (publications and earlier updates to choose from).
-    with django_assert_max_num_queries(11):
+    # Includes the auditor's update form (publications, earlier updates and the organisations
+    # to rate for, to choose from) and each organisation's response and rating (#19: 3 more).
+    with django_assert_max_num_queries(14):
         assert auditor_client.get(rec.get_absolute_url()).status_code == 200
 
 

@@ -18,7 +18,8 @@ from django.urls import reverse
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
 
-from recommendations.models import Status
+from recommendations import choice_lists
+from recommendations.models import Progress, RatingDefinition, Status
 from tracker import richtext
 from tracker.dates import DatePrecision
 from tracker.dates import iso_partial_date as _iso_partial_date
@@ -326,3 +327,31 @@ def export_url(request, fmt: str) -> str:
     params.pop("per_page", None)
     params["_export"] = fmt
     return f"{request.path}?{params.urlencode()}"
+
+
+# What the ratings mean (#19) ---------------------------------------------------------------
+
+
+@register.filter
+def progress_label(value) -> str:
+    """A response's progress value ("implemented") as its label ("Implemented")."""
+    try:
+        return Progress(value).label
+    except ValueError:
+        return ""
+
+
+@register.inclusion_tag("recommendations/_rating_legend.html")
+def rating_legend(progress: bool = False) -> dict:
+    """The admins' definitions of Red, Amber, Green and Not rated (and, with ``progress``, of
+    each response progress value), kept in the cache under the data version: no query while
+    the data are unchanged."""
+    definitions = choice_lists.get(
+        "rating-definitions", lambda: list(RatingDefinition.objects.values_list("key", "label", "definition"))
+    )
+    ratings = [(key, label, text) for key, label, text in definitions if key in _RATING_KEYS]
+    progress_values = [(key, label, text) for key, label, text in definitions if key in Progress.values]
+    return {"ratings": ratings, "progress_values": progress_values if progress else []}
+
+
+_RATING_KEYS = {"red", "amber", "green", "not-rated", "never-assessed"}
