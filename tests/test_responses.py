@@ -373,3 +373,48 @@ def test_table_and_my_page_queries_do_not_grow_with_addressees_and_responses(
     officer = client_for(officer_a)
     with django_assert_max_num_queries(16):
         assert officer.get("/my/", {"per_page": 100}).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migration_turns_a_local_response_stored_as_an_assessment_into_the_organisations_response():
+    from tests.factories import at_migration
+
+    with at_migration("recommendations", "0010_choice_lists_in_the_cache") as old:
+        Report = old.get_model("reports", "Report")
+        Owner_ = old.get_model("recommendations", "Owner")
+        Rec = old.get_model("recommendations", "Recommendation")
+        Update = old.get_model("recommendations", "ProgressUpdate")
+        audit = Report.objects.create(
+            title="Audit", slug="audit-x", published=datetime.date(2015, 1, 1), kind="performance_audit"
+        )
+        paper = Report.objects.create(
+            title="Paper", slug="paper-x", published=datetime.date(2016, 6, 1), kind="local_response"
+        )
+        cpp = Owner_.objects.create(name="A CPP X", slug="a-cpp-x", kind="cpp")
+        rec = Rec.objects.create(report=audit, number=1, text="Do it.")
+        rec.owners.add(cpp)
+        board = Rec.objects.create(report=paper, number=1, text="It is recommended that the Alliance Board:\n- Note it")
+        board.owners.add(cpp)
+        Update.objects.create(
+            recommendation=rec, assessed_on=datetime.date(2016, 6, 1), rag=4, summary="Our words.",
+            concerns=cpp, published_in=paper, source_key="paper-x-1",
+            evidence=[{"section": "", "paragraphs": ["5.4"], "page": None}],
+        )  # fmt: skip
+    response = Response.objects.get(source_key="paper-x-1")
+    assert (response.recommendation_id, response.organisation.slug, response.progress) == (
+        rec.pk,
+        "a-cpp-x",
+        "in_progress",
+    )
+    assert (response.text, response.responded_on, response.evidence_display) == (
+        "Our words.", datetime.date(2016, 6, 1), ["Paragraph 5.4"],
+    )  # fmt: skip
+    assert not ProgressUpdate.objects.filter(source_key="paper-x-1").exists()
+    assert not Recommendation.objects.filter(pk=board.pk).exists()
+    row = AddresseeStatus.objects.get(recommendation_id=rec.pk)
+    assert (row.organisation.slug, row.progress, row.status, row.awaiting_assessment) == (
+        "a-cpp-x",
+        "in_progress",
+        None,
+        True,
+    )
