@@ -96,8 +96,9 @@ def test_publication_pages_issue_a_bounded_number_of_queries(
     for _ in range(5):
         add_update(rec)
     # Includes the auditor's update form (publications, earlier updates and the organisations
-    # to rate for, to choose from) and each organisation's response and rating (#19: 3 more).
-    with django_assert_max_num_queries(14):
+    # to rate for, to choose from), each organisation's response and rating, and the ratings'
+    # definitions for the legend (#19: 4 more).
+    with django_assert_max_num_queries(15):
         assert auditor_client.get(rec.get_absolute_url()).status_code == 200
 
 
