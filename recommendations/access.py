@@ -72,6 +72,17 @@ class Scope:
             return queryset
         return queryset.filter(Q(concerns__isnull=True) | Q(concerns__in=self.organisation_ids))
 
+    def responses(self, queryset: QuerySet) -> QuerySet:
+        """Organisations' responses this user may see: every one for auditors and admins;
+        for an officer, their own organisations' responses alone."""
+        if self.everything:
+            return queryset
+        return queryset.filter(organisation__in=self.organisation_ids)
+
+    def may_respond_for(self, organisation_id: int) -> bool:
+        """Whether this user records responses for the organisation: its own officers only."""
+        return organisation_id in self.organisation_ids
+
 
 EVERYTHING = Scope(everything=True)
 NOTHING = Scope(everything=False)

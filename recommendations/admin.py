@@ -16,11 +16,19 @@ from recommendations.models import (
     ClosureEvent,
     Owner,
     ProgressUpdate,
+    RatingDefinition,
     Recommendation,
     RecommendationLink,
+    Response,
+    ResponseFile,
     Status,
 )
-from recommendations.resources import ProgressUpdateResource, RecommendationLinkResource, RecommendationResource
+from recommendations.resources import (
+    ProgressUpdateResource,
+    RecommendationLinkResource,
+    RecommendationResource,
+    ResponseResource,
+)
 from recommendations.services import progress_update_create, recommendation_link_create, recommendations_carry_forward
 from reports.models import Report
 from tracker.richtext import plain
@@ -335,6 +343,56 @@ class _AppendOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class ResponseFileInline(admin.TabularInline):
+    model = ResponseFile
+    fields = ["name", "kind", "size", "created"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Response)
+class ResponseAdmin(TrackerImportExportMixin, admin.ModelAdmin):
+    """Organisations' responses: recorded by their officers (or imported here), never changed
+    or deleted. Evidence files are served by the site, to those who may see the response."""
+
+    list_display = ["recommendation", "organisation", "progress", "responded", "author", "created"]
+    list_filter = ["progress", "organisation"]
+    search_fields = ["text", "recommendation__text", "organisation__name"]
+    list_select_related = ["recommendation__report", "organisation", "author"]
+    readonly_fields = [
+        "recommendation",
+        "organisation",
+        "progress",
+        "text",
+        "evidence",
+        "responded_on",
+        "responded_precision",
+        "published_in",
+        "author",
+        "source_key",
+        "created",
+    ]
+    inlines = [ResponseFileInline]
+    resource_classes = [ResponseResource]
+
+    def has_add_permission(self, request):
+        return False  # officers respond from the recommendation's page; admins import
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Date of the response", ordering="responded_on")
+    def responded(self, obj):
+        return obj.responded_display
+
+
 @admin.register(ClosureEvent)
 class ClosureEventAdmin(_AppendOnlyAdmin):
     list_display = ["recommendation", "action", "reason", "owner", "effective_on", "author", "created"]
@@ -347,3 +405,19 @@ class AcceptanceAdmin(_AppendOnlyAdmin):
     list_display = ["recommendation", "owner", "decision", "responded_on", "is_current", "author"]
     list_filter = ["decision", "is_current"]
     list_select_related = ["recommendation__report", "owner", "author"]
+
+
+@admin.register(RatingDefinition)
+class RatingDefinitionAdmin(admin.ModelAdmin):
+    """What Red, Amber, Green, Not rated and each response progress value mean: shown as a
+    legend wherever ratings appear. The set of keys is fixed; their wording is the admins'."""
+
+    list_display = ["label", "definition", "position"]
+    fields = ["label", "definition", "position"]
+    ordering = ["position"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

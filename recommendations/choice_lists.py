@@ -1,8 +1,9 @@
 """The table filter's choice lists (owners, themes, audit dimensions, reports), kept in
 Django's cache under the data version (tracker.cache) and built again when it changes.
 
-Every save or delete of an owner, report, audit dimension, recommendation or progress
-update gives the data a new version (signals connected in ``RecommendationsConfig.ready``;
+Every save or delete of an owner, report, audit dimension, recommendation, progress
+update, response or rating definition gives the data a new version (signals connected in
+``RecommendationsConfig.ready``;
 the synthetic data generator, which writes with COPY, calls ``changed()`` itself: bench/synthetic.py).
 A page with the lists kept reads them with no query.
 """
@@ -26,10 +27,27 @@ def connect() -> None:
     """Receivers for every model a kept list or fragment is built from."""
     from django.db.models.signals import m2m_changed, post_delete, post_save
 
-    from recommendations.models import AuditDimension, Owner, ProgressUpdate, Recommendation
+    from recommendations.models import (
+        AuditDimension,
+        Owner,
+        ProgressUpdate,
+        RatingDefinition,
+        Recommendation,
+        Response,
+        ResponseFile,
+    )
     from reports.models import Report
 
-    for model in (Owner, Report, AuditDimension, Recommendation, ProgressUpdate):
+    for model in (
+        Owner,
+        Report,
+        AuditDimension,
+        Recommendation,
+        ProgressUpdate,
+        Response,
+        ResponseFile,
+        RatingDefinition,
+    ):
         post_save.connect(changed, sender=model, dispatch_uid=f"choice_lists_{model.__name__}_save")
         post_delete.connect(changed, sender=model, dispatch_uid=f"choice_lists_{model.__name__}_delete")
     for through in (Recommendation.owners.through, Recommendation.audit_dimensions.through):

@@ -15,6 +15,7 @@ from recommendations.access import Scope
 from recommendations.models import (
     Acceptance,
     AcceptanceDecision,
+    AddresseeStatus,
     AuditDimension,
     ClosureReason,
     LinkKind,
@@ -22,6 +23,7 @@ from recommendations.models import (
     ProgressUpdate,
     Recommendation,
     RecommendationLink,
+    Response,
     Status,
 )
 from reports.models import Report
@@ -102,7 +104,8 @@ class StoredDocument(Expression):
 
 
 def text_search(queryset, query: str, *, scope: Scope):
-    """Search recommendation text and the progress summaries ``scope`` may see (another
+    """Search recommendation text, the progress summaries and the organisations' responses
+    ``scope`` may see (another
     organisation's local response is not searched for an officer: its words would give
     it away).
 
@@ -114,6 +117,7 @@ def text_search(queryset, query: str, *, scope: Scope):
     if not query:
         return queryset
     summaries = scope.summaries(ProgressUpdate.objects.all())
+    responses = scope.responses(Response.objects.all())  # an organisation's words are its own (#19)
     if connection.vendor == "postgresql":
         from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 
@@ -124,11 +128,19 @@ def text_search(queryset, query: str, *, scope: Scope):
         search = SearchQuery(query, search_type="websearch", config="english")
         in_text = Recommendation.objects.annotate(document=StoredDocument()).filter(document=search)
         in_updates = summaries.annotate(document=SearchVector("summary", config="english")).filter(document=search)
-        matches = in_text.order_by().values("pk").union(in_updates.order_by().values("recommendation_id"))
+        in_responses = responses.annotate(document=SearchVector("text", config="english")).filter(document=search)
+        matches = (
+            in_text.order_by()
+            .values("pk")
+            .union(
+                in_updates.order_by().values("recommendation_id"), in_responses.order_by().values("recommendation_id")
+            )
+        )
         return queryset.filter(pk__in=matches).annotate(rank=SearchRank(StoredDocument(), search))
     for term in _terms(query):
         in_updates = Exists(summaries.filter(recommendation_id=OuterRef("pk"), summary__icontains=term))
-        queryset = queryset.filter(Q(text__icontains=term) | Q(theme__icontains=term) | in_updates)
+        in_responses = Exists(responses.filter(recommendation_id=OuterRef("pk"), text__icontains=term))
+        queryset = queryset.filter(Q(text__icontains=term) | Q(theme__icontains=term) | in_updates | in_responses)
     return queryset
 
 
@@ -163,6 +175,13 @@ class FilterForm(DesignSystemForm):
     small_controls = True
 
 
+FOLLOW_UP_CHOICES = [
+    ("disagree", "Response and rating disagree"),
+    ("awaiting", "Response awaiting assessment"),
+]
+FOLLOW_UP_FLAGS = {"disagree": "disagrees", "awaiting": "awaiting_assessment"}
+
+
 class RecommendationFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="Search text and progress", method="filter_q")
     report = django_filters.MultipleChoiceFilter(
@@ -182,6 +201,13 @@ class RecommendationFilter(django_filters.FilterSet):
     theme = django_filters.ChoiceFilter(label="Theme", choices=_theme_choices, empty_label="Any theme")
     status = django_filters.MultipleChoiceFilter(
         label="Current status", choices=STATUS_CHOICES, method="filter_status", widget=forms.CheckboxSelectMultiple
+    )
+    follow_up = django_filters.MultipleChoiceFilter(
+        label="Follow-up",
+        choices=FOLLOW_UP_CHOICES,
+        method="filter_follow_up",
+        widget=forms.CheckboxSelectMultiple,
+        help_text="An organisation's latest response, beside the auditor's rating for it.",
     )
     dimension = django_filters.MultipleChoiceFilter(
         label="Audit dimension",
@@ -287,7 +313,30 @@ class RecommendationFilter(django_filters.FilterSet):
         )
 
     def filter_status(self, queryset, name, value):
-        return queryset.filter(status__in=[Status.from_slug(v) for v in value]) if value else queryset
+        """The national status; with organisations chosen, each one's own status (its own
+        rating where one concerns it, else the national one)."""
+        if not value:
+            return queryset
+        statuses = [Status.from_slug(v) for v in value]
+        chosen = self.form.cleaned_data.get("owner") or []
+        if not chosen:
+            return queryset.filter(status__in=statuses)
+        organisations = Owner.objects.filter(slug__in=chosen, all_cpps=False).values("pk")
+        own = AddresseeStatus.objects.filter(
+            recommendation_id=OuterRef("pk"), organisation__in=organisations, status__isnull=False
+        )
+        return queryset.filter(Exists(own.filter(status__in=statuses)) | (Q(status__in=statuses) & ~Exists(own)))
+
+    def filter_follow_up(self, queryset, name, value):
+        """Recommendations where an organisation's response, that this viewer may see, is
+        flagged (services.response_flags), as an EXISTS on a partial index."""
+        if not value:
+            return queryset
+        flags = Q()
+        for flag in value:
+            flags |= Q(**{FOLLOW_UP_FLAGS[flag]: True})
+        rows = self.scope.responses(AddresseeStatus.objects.filter(flags, recommendation_id=OuterRef("pk")))
+        return queryset.filter(Exists(rows))
 
     def filter_dimension(self, queryset, name, value):
         if not value:

@@ -1,10 +1,14 @@
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 
+from recommendations import evidence_files
 from recommendations.models import (
     RATINGS,
     AcceptanceDecision,
     ClosureReason,
+    Owner,
+    Progress,
     ProgressUpdate,
     Recommendation,
     parse_evidence,
@@ -29,6 +33,16 @@ class ReportChoiceField(forms.ModelChoiceField):
     iterator = _ReportChoices
 
 
+def evidence_field(example: str) -> forms.CharField:
+    """Evidence references typed as text, read by ``clean_evidence`` into structured data."""
+    return forms.CharField(
+        label="Evidence references (optional)",
+        required=False,
+        max_length=1000,
+        help_text=f"Separate references with a semicolon, for example: {example}",
+    )
+
+
 class ProgressUpdateForm(DesignSystemForm):
     """An auditor's progress update. Only these fields are read from the request:
     author, time, current status and the rest are set by the service."""
@@ -50,12 +64,7 @@ class ProgressUpdateForm(DesignSystemForm):
         max_length=20000,
         error_messages={"required": "Summarise the progress found."},
     )
-    evidence = forms.CharField(
-        label="Evidence references (optional)",
-        required=False,
-        max_length=1000,
-        help_text="Separate references with a semicolon, for example: Paragraph 23, page 14; Page 15",
-    )
+    evidence = evidence_field("Paragraph 23, page 14; Page 15")
     published_in = ReportChoiceField(
         label="Source publication (optional)",
         help_text="The publication that reported this assessment: this recommendation's report or a later one.",
@@ -69,6 +78,14 @@ class ProgressUpdateForm(DesignSystemForm):
         required=False,
         empty_label="No: it is a new assessment",
     )
+    concerns = forms.ModelChoiceField(
+        label="Rating for",
+        help_text="Every addressee, or one organisation alone: a rating for one organisation "
+        "changes no one else's status.",
+        queryset=Owner.objects.none(),
+        required=False,
+        empty_label="Every addressee (the national assessment)",
+    )
     seen_latest = forms.IntegerField(widget=forms.HiddenInput, required=False)
     confirm = forms.BooleanField(label="Record my update anyway", required=False)
 
@@ -76,6 +93,7 @@ class ProgressUpdateForm(DesignSystemForm):
         super().__init__(*args, **kwargs)
         self.recommendation = recommendation
         self.fields["corrects"].queryset = ProgressUpdate.objects.filter(recommendation=recommendation)
+        self.fields["concerns"].queryset = Owner.objects.addressees_of(recommendation)
         # A progress report comes out no earlier than the report whose recommendation it assesses.
         report = recommendation.report
         self.fields["published_in"].queryset = self.fields["published_in"].queryset.filter(
@@ -287,3 +305,84 @@ class AcceptanceForm(DesignSystemForm):
         data = super().clean()
         data["owner"] = self.owners.get(data.get("owner"))
         return data
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class EvidenceFilesField(forms.FileField):
+    """Any number of files (none included); each is checked by its content, not its name."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        if len(files) > MAX_EVIDENCE_FILES:
+            raise forms.ValidationError(f"Attach at most {MAX_EVIDENCE_FILES} files to one response.")
+        cleaned = [super(EvidenceFilesField, self).clean(f, initial) for f in files]
+        errors = []
+        for upload in cleaned:
+            try:
+                evidence_files.check(upload, max_bytes=settings.TRACKER_EVIDENCE_MAX_BYTES)
+            except forms.ValidationError as exc:
+                errors.extend(exc.messages)
+        if errors:
+            raise forms.ValidationError(errors)
+        return cleaned
+
+
+MAX_EVIDENCE_FILES = 10
+
+
+class ResponseForm(DesignSystemForm):
+    """An officer's response for their organisation. Author, date and organisation checks
+    are the view's and the service's: only these fields are read from the request."""
+
+    organisation = forms.ModelChoiceField(
+        label="Responding for",
+        queryset=Owner.objects.none(),
+        empty_label=None,
+        error_messages={"required": "Choose the organisation you respond for."},
+    )
+    progress = forms.ChoiceField(
+        label="Progress",
+        choices=Progress.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how far your organisation has got."},
+    )
+    text = forms.CharField(
+        label="What has been done",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=20000,
+        error_messages={"required": "Say what your organisation has done."},
+    )
+    evidence = evidence_field("Paragraph 5.4; Page 15")
+    files = EvidenceFilesField(
+        label="Evidence files (optional)",
+        required=False,
+        help_text=f"{evidence_files.ACCEPTED}; each at most "
+        f"{settings.TRACKER_EVIDENCE_MAX_BYTES // (1024 * 1024)} MB. You can choose several.",
+    )
+
+    def __init__(self, *args, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organisations = organisations
+        self.fields["organisation"].queryset = Owner.objects.filter(pk__in=[o.pk for o in organisations])
+        if len(organisations) == 1:
+            # One organisation: nothing to choose, and none is read from the request.
+            del self.fields["organisation"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if "organisation" not in self.fields:
+            cleaned["organisation"] = self.organisations[0]
+        return cleaned
+
+    def clean_text(self):
+        value = self.cleaned_data["text"].strip()
+        if not richtext.plain(richtext.sanitise(value)).strip():
+            raise forms.ValidationError("Say what has been done: the text has formatting or code but no words.")
+        return value
+
+    clean_evidence = ProgressUpdateForm.clean_evidence

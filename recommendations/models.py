@@ -1,5 +1,6 @@
 import datetime
 import re
+import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -9,7 +10,7 @@ from django.db.models.functions import Left
 from django.urls import reverse
 from django.utils import timezone
 
-from tracker.dates import DatePrecision, format_partial_date, period_end, period_start
+from tracker.dates import DatePrecision, add_months, format_partial_date, period_end, period_start
 from tracker.richtext import RichTextField
 
 
@@ -35,6 +36,13 @@ class Status(models.IntegerChoices):
         return cls[value.strip().upper().replace("-", "_").replace(" ", "_")]
 
 
+def round_rating(rags) -> int:
+    """The rating of an assessment round: the worst of its parts' ratings (Red < Amber <
+    Green); "Not rated" only when no part is rated."""
+    rated = [rag for rag in rags if rag != Status.NOT_RATED]
+    return min(rated) if rated else Status.NOT_RATED
+
+
 RATINGS = [Status.RED, Status.AMBER, Status.GREEN, Status.NOT_RATED]
 RATING_VALUES = [s.value for s in RATINGS]
 
@@ -57,6 +65,15 @@ class OwnerQuerySet(models.QuerySet):
         if any(kind == OwnerKind.CPP and not all_cpps for _, kind, all_cpps in owners):
             ids.update(Owner.objects.filter(all_cpps=True).values_list("pk", flat=True))
         return ids
+
+    def addressees_of(self, recommendation):
+        """The organisations a recommendation is addressed to, one by one: its owners, with
+        every single CPP in place of the all-CPPs owner. Ordered by name; 1 query."""
+        link = Recommendation.owners.through.objects.filter(recommendation_id=recommendation.pk)
+        return self.filter(
+            models.Q(pk__in=link.filter(owner__all_cpps=False).values("owner_id"))
+            | models.Q(kind=OwnerKind.CPP, all_cpps=False) & models.Q(Exists(link.filter(owner__all_cpps=True)))
+        ).order_by("name")
 
 
 class Owner(models.Model):
@@ -252,7 +269,32 @@ class Recommendation(models.Model):
             raise ValidationError({"text": "The recommendation text cannot be blank."})
 
 
-class ProgressUpdate(models.Model):
+class EvidenceReferences(models.Model):
+    """Evidence references ("Paragraph 23, page 14") kept as structured data."""
+
+    evidence = models.JSONField(
+        "evidence references",
+        default=list,
+        blank=True,
+        help_text='A list of {"section": "", "paragraphs": ["23"], "page": 14}.',
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def evidence_display(self) -> list[str]:
+        return [format_evidence(ref) for ref in self.evidence or []]
+
+    def evidence_errors(self) -> dict:
+        try:
+            validate_evidence(self.evidence)
+        except ValidationError as exc:
+            return {"evidence": exc.messages}
+        return {}
+
+
+class ProgressUpdate(EvidenceReferences):
     """An assessment of progress on a recommendation. Append-only: a fact that happened.
 
     A correction is a new update that names the update it corrects.
@@ -270,12 +312,6 @@ class ProgressUpdate(models.Model):
         max_length=200, blank=True, help_text="The part of the recommendation this rates, when only one part."
     )
     summary = RichTextField(help_text="Plain text, or simple formatting as for a recommendation's text.")
-    evidence = models.JSONField(
-        "evidence references",
-        default=list,
-        blank=True,
-        help_text='A list of {"section": "", "paragraphs": ["23"], "page": 14}.',
-    )
     published_in = models.ForeignKey(
         "reports.Report",
         on_delete=models.PROTECT,
@@ -367,18 +403,11 @@ class ProgressUpdate(models.Model):
     def assessed_display(self) -> str:
         return format_partial_date(self.assessed_on, self.assessed_precision)
 
-    @property
-    def evidence_display(self) -> list[str]:
-        return [format_evidence(ref) for ref in self.evidence or []]
-
     def clean(self) -> None:
         errors = {}
         if self.summary is not None and not self.summary.strip():
             errors["summary"] = "Say what the assessment found."
-        try:
-            validate_evidence(self.evidence)
-        except ValidationError as exc:
-            errors["evidence"] = exc.messages
+        errors.update(self.evidence_errors())
         if self.assessed_on and self.recommendation_id:
             report = self.recommendation.report
             latest_possible = period_end(self.assessed_on, self.assessed_precision)
@@ -762,3 +791,200 @@ class Acceptance(models.Model):
                 errors["owner"] = "That organisation is not an addressee of this recommendation."
         if errors:
             raise ValidationError(errors)
+
+
+# --- The audited body's own voice (#19) ----------------------------------------------------
+
+
+class Progress(models.TextChoices):
+    """What an addressee says it has done about a recommendation."""
+
+    NOT_STARTED = "not_started", "Not started"
+    IN_PROGRESS = "in_progress", "In progress"
+    PARTLY_IMPLEMENTED = "partly_implemented", "Partly implemented"
+    IMPLEMENTED = "implemented", "Implemented"
+    WILL_NOT_IMPLEMENT = "will_not_implement", "Will not implement"
+
+
+class Response(EvidenceReferences):
+    """An organisation's own response to a recommendation addressed to it: what it says it
+    has done. Append-only, like assessments: a later response supersedes it on the page,
+    nothing rewrites it. Only that organisation's officers, auditors and admins see it."""
+
+    Progress = Progress
+
+    recommendation = models.ForeignKey(Recommendation, on_delete=models.PROTECT, related_name="responses")
+    organisation = models.ForeignKey(Owner, on_delete=models.PROTECT, related_name="responses")
+    progress = models.CharField(max_length=20, choices=Progress.choices)
+    text = RichTextField("what has been done", help_text="Plain text, or simple formatting.")
+    responded_on = models.DateField("date of the response")
+    responded_precision = models.CharField(max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY)
+    published_in = models.ForeignKey(
+        "reports.Report",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="published_responses",
+        help_text="The publication (a board paper, a letter) the response was made in.",
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="responses",
+        help_text="Empty for imported responses.",
+    )
+    source_key = models.CharField(
+        max_length=120,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Stable key of a seeded or imported response, so loading it twice adds nothing.",
+    )
+    created = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-responded_on", "-created", "-id"]
+        get_latest_by = ["responded_on", "created", "id"]
+        permissions = [("import_response", "Can import responses from a file")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(progress__in=Progress.values), name="response_progress_valid"),
+            models.CheckConstraint(
+                condition=models.Q(responded_precision__in=DatePrecision.values),
+                name="response_precision_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["recommendation", "organisation", "responded_on", "created", "id"], name="response_latest_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation}: {self.progress_label} on {self.responded_display} for {self.recommendation}"
+
+    @property
+    def progress_label(self) -> str:
+        return Progress(self.progress).label
+
+    @property
+    def responded_display(self) -> str:
+        return format_partial_date(self.responded_on, self.responded_precision)
+
+    def clean(self) -> None:
+        errors = {}
+        if self.text is not None and not self.text.strip():
+            errors["text"] = "Say what has been done."
+        errors.update(self.evidence_errors())
+        if self.responded_on and period_start(self.responded_on, self.responded_precision) > timezone.localdate():
+            errors["responded_on"] = "A response cannot be dated in the future."
+        if errors:
+            raise ValidationError(errors)
+
+
+def response_flags(*, progress: str, responded_on, status: int, status_date, stale_months: int) -> tuple[bool, bool]:
+    """(disagrees, awaiting assessment) for an organisation's latest response and the
+    auditor's current rating for it (its own, else the national one).
+
+    They disagree when the body says Implemented while the rating is Red or Amber, when it
+    says Not started while the rating is Green, or when the response is newer than the
+    rating by more than the stale period. A response awaits assessment when it is newer
+    than the rating (or there is none)."""
+    if not progress:
+        return False, False
+    awaiting = status_date is None or responded_on > status_date
+    disagrees = (
+        (progress == Progress.IMPLEMENTED and status in (Status.RED, Status.AMBER))
+        or (progress == Progress.NOT_STARTED and status == Status.GREEN)
+        or (status_date is not None and responded_on > add_months(status_date, stale_months))
+    )
+    return disagrees, awaiting
+
+
+def _evidence_upload_to(instance, filename: str) -> str:
+    # The stored name is ours, never the uploader's: the uploader's name is kept for display only.
+    return f"responses/{timezone.now():%Y/%m}/{instance.stored_stem}.{instance.extension}"
+
+
+class ResponseFile(models.Model):
+    """A file of evidence attached to a response, kept through Django's storage API (so
+    production can use S3-compatible storage) and served only to those who may see the
+    response (recommendations.views_responses.evidence_file)."""
+
+    response = models.ForeignKey(Response, on_delete=models.PROTECT, related_name="files")
+    file = models.FileField(upload_to=_evidence_upload_to, max_length=200)
+    name = models.CharField("file name as uploaded", max_length=200)
+    kind = models.CharField(max_length=10, help_text="The type found in the file's content: pdf, docx, xlsx, png ...")
+    size = models.PositiveIntegerField()
+    created = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def stored_stem(self) -> str:
+        return secrets.token_hex(16)
+
+    @property
+    def extension(self) -> str:
+        return self.kind
+
+
+class AddresseeStatus(models.Model):
+    """Both voices for one organisation a recommendation is addressed to: the auditor's
+    rating for it (when an assessment concerns it; empty: the recommendation's national
+    status stands) and the organisation's latest response, with the flags the table filters
+    by. Created lazily, only once an assessment or a response concerns the organisation (a
+    recommendation addressed to all 32 CPPs has rows only for the CPPs that responded or
+    were assessed on their own). Written only by services (_refresh_addressees), whenever a
+    response or an assessment of the recommendation is recorded, so tables and dashboards
+    read it with a join instead of reading histories."""
+
+    recommendation = models.ForeignKey(Recommendation, on_delete=models.CASCADE, related_name="addressee_statuses")
+    organisation = models.ForeignKey(Owner, on_delete=models.CASCADE, related_name="addressee_statuses")
+    status = models.PositiveSmallIntegerField(choices=Status.choices, null=True, blank=True)
+    status_date = models.DateField(null=True, blank=True)
+    status_date_precision = models.CharField(max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY)
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    progress = models.CharField(max_length=20, choices=Progress.choices, blank=True)
+    responded_on = models.DateField(null=True, blank=True)
+    # Flags (services.response_flags): the response and the rating disagree; the response is
+    # newer than the auditor's latest rating for the organisation.
+    disagrees = models.BooleanField(default=False)
+    awaiting_assessment = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["recommendation", "organisation"], name="addressee_status_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["organisation", "status"], name="addressee_status_org_idx"),
+            models.Index(fields=["recommendation"], condition=models.Q(disagrees=True), name="addressee_disagrees_idx"),
+            models.Index(
+                fields=["recommendation"], condition=models.Q(awaiting_assessment=True), name="addressee_awaiting_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} on {self.recommendation}"
+
+
+class RatingDefinition(models.Model):
+    """What a rating (Red, Amber, Green, Not rated) or a response's progress value means:
+    one definition each, editable by admins, shown as a legend wherever ratings appear."""
+
+    key = models.CharField(max_length=30, unique=True, help_text="A rating's slug (red) or a progress value.")
+    label = models.CharField(max_length=50)
+    definition = models.TextField()
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "key"]
+
+    def __str__(self) -> str:
+        return self.label

@@ -25,14 +25,16 @@ from recommendations.models import (
     AuditDimension,
     LinkKind,
     Owner,
+    Progress,
     ProgressUpdate,
     Recommendation,
     RecommendationLink,
+    Response,
     Status,
     format_evidence,
     parse_evidence,
 )
-from recommendations.services import progress_update_create
+from recommendations.services import progress_update_create, response_create
 from reports.models import Report
 from tracker.dates import DatePrecision, iso_partial_date, parse_partial_date, period_start
 from tracker.richtext import ALLOWED_DESCRIPTION, disallowed_markup, sanitise
@@ -741,3 +743,125 @@ class RecommendationLinkResource(StrictResource):
 
     def dehydrate_kind(self, link):
         return LinkKind(link.kind).label.lower()
+
+
+class ResponseResource(ProgressUpdateResource):
+    """One row per organisation's response (a board paper, a letter). Append-only like
+    assessments: each row adds a response through the same service as the officers' form;
+    a row whose ``source_key`` is already recorded is skipped if identical and refused if it
+    differs. All-or-nothing, like every import. Evidence files are attached in the browser."""
+
+    columns = {
+        "report": "The slug of the report the recommendation is in.",
+        "number": "The recommendation's number within that report.",
+        "organisation": "The organisation responding: one the recommendation is addressed to.",
+        "responded_on": "Date of the response: YYYY-MM-DD, or YYYY-MM or YYYY.",
+        "progress": "Not started, In progress, Partly implemented, Implemented or Will not implement.",
+        "text": "What has been done. Plain text, or simple formatting.",
+        "evidence": "Optional: references such as “Paragraph 5.4”, separated by “;”.",
+        "published_in": "Optional: the slug of the publication the response was made in.",
+        "source_key": "Optional: a stable key, so importing the same file again adds nothing.",
+    }
+    required = ("report", "number", "organisation", "responded_on", "progress", "text")
+    rich_columns = ("text",)
+
+    organisation = fields.Field(column_name="organisation")
+    responded_on = fields.Field(column_name="responded_on")
+    progress = fields.Field(column_name="progress")
+    text = fields.Field(attribute="text", column_name="text")
+
+    class Meta:
+        model = Response
+        fields = tuple(
+            ["report", "number", "organisation", "responded_on", "progress", "text", "evidence", "published_in"]
+            + ["source_key"]
+        )
+        exclude = ("assessed_on", "rag", "part", "summary", "concerns")
+        import_id_fields = ("source_key",)
+        report_skipped = True
+        clean_model_instances = True
+
+    def filter_export(self, queryset, **kwargs):
+        return queryset.select_related("recommendation__report", "published_in", "organisation").order_by(
+            "recommendation__report__published", "recommendation__report__slug", "recommendation__number",
+            "responded_on", "created", "id",
+        )  # fmt: skip
+
+    def get_instance(self, instance_loader, row):
+        key = _cell(row.get("source_key"))
+        return Response.objects.filter(source_key=key).first() if key else None
+
+    def read_row(self, instance, values, errors):
+        recorded = self._facts(instance) if instance.pk is not None else None
+        report = self.report_for(values["report"], errors)
+        number = values["number"]
+        if report is not None and number:
+            found = Recommendation.objects.filter(report=report, number=int(number)) if number.isdigit() else None
+            instance.recommendation = found.first() if found is not None else None
+            if instance.recommendation is None:
+                errors.setdefault("number", f"{report.slug} has no recommendation number {number}.")
+        organisations = self.owners_for(_split(values["organisation"]), errors, "organisation")
+        instance.organisation = organisations[0] if organisations else None
+        self._read_date(instance, values["responded_on"], errors)
+        instance.responded_on = getattr(instance, "assessed_on", None)
+        instance.responded_precision = getattr(instance, "assessed_precision", DatePrecision.DAY)
+        if "assessed_on" in errors:
+            errors["responded_on"] = errors.pop("assessed_on")
+        by_label = {label.lower(): value for value, label in Progress.choices}
+        instance.progress = by_label.get((values["progress"] or "").strip().lower(), "")
+        if values["progress"] and not instance.progress:
+            errors.setdefault("progress", f"{values['progress']!r} is not a progress value. Use one of: {PROGRESS}.")
+        instance.text = values["text"]
+        try:
+            instance.evidence = parse_evidence(values["evidence"])
+        except ValueError as exc:
+            errors.setdefault("evidence", f"{exc} Write, for example, “Paragraph 5.4”.")
+        instance.published_in = self.report_for(values["published_in"], errors, "published_in")
+        instance.source_key = values["source_key"] or None
+        if recorded is not None and not errors and self._facts(instance) != recorded:
+            errors["__all__"] = (
+                f"A response with the source key {instance.source_key!r} is already recorded with different "
+                "content. Responses are never changed: give a new response a new source key."
+            )
+
+    @staticmethod
+    def _facts(response) -> tuple:
+        return (
+            response.recommendation_id,
+            response.organisation_id,
+            response.responded_on,
+            response.responded_precision,
+            response.progress,
+            sanitise(response.text),
+            response.evidence,
+            response.published_in_id,
+        )
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        """Through the one service that records responses (and refuses an organisation the
+        recommendation is not addressed to: the whole import is then rolled back)."""
+        created = response_create(
+            recommendation=instance.recommendation,
+            organisation=instance.organisation,
+            progress=instance.progress,
+            text=instance.text,
+            responded_on=instance.responded_on,
+            responded_precision=instance.responded_precision,
+            evidence=instance.evidence,
+            published_in=instance.published_in,
+            author=kwargs.get("user"),
+            source_key=instance.source_key,
+        )
+        instance.pk, instance.created, instance.author = created.pk, created.created, created.author
+
+    def dehydrate_organisation(self, response):
+        return response.organisation.name
+
+    def dehydrate_responded_on(self, response):
+        return iso_partial_date(response.responded_on, response.responded_precision)
+
+    def dehydrate_progress(self, response):
+        return response.progress_label
+
+
+PROGRESS = ", ".join(label for _, label in Progress.choices)

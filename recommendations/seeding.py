@@ -20,9 +20,15 @@ from recommendations.models import (
     ProgressUpdate,
     Recommendation,
     RecommendationLink,
+    Response,
     Status,
 )
-from recommendations.services import closure_event_create, progress_update_create, recommendation_link_create
+from recommendations.services import (
+    closure_event_create,
+    progress_update_create,
+    recommendation_link_create,
+    response_create,
+)
 from reports.models import Publisher, Report
 from tracker.dates import parse_partial_date
 
@@ -227,4 +233,26 @@ def seed(directory: Path = FIXTURES_DIR) -> SeedResult:
                 source_key=closure["key"],
             )
             result.count("closure", "created")
+    # Organisations' own responses (a CPP's board paper), appended once each.
+    existing_responses = set(Response.objects.exclude(source_key=None).values_list("source_key", flat=True))
+    for pub in publications:
+        for response in pub.get("responses", []):
+            responded_on, precision = parse_partial_date(response["responded_on"])
+            targets = response["recommendations"]
+            for ref in targets:
+                key = response["key"] if len(targets) == 1 else f"{response['key']}:{ref}"
+                if key in existing_responses:
+                    continue
+                response_create(
+                    recommendation=recommendations[ref],
+                    organisation=owners[response["organisation"]],
+                    progress=response["progress"],
+                    text=response["text"],
+                    responded_on=responded_on,
+                    responded_precision=precision,
+                    evidence=response.get("evidence", []),
+                    published_in=reports[pub["slug"]],
+                    source_key=key,
+                )
+                result.count("response", "created")
     return result

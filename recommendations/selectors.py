@@ -12,13 +12,15 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import Count, DateField, Exists, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models import Count, DateField, Exists, F, FilteredRelation, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from recommendations.access import Scope
 from recommendations.models import (
     Acceptance,
     AcceptanceDecision,
+    AddresseeStatus,
     ClosureEvent,
     ClosureReason,
     LinkKind,
@@ -26,8 +28,11 @@ from recommendations.models import (
     ProgressUpdate,
     Recommendation,
     RecommendationLink,
+    Response,
+    ResponseFile,
     Status,
     closure_state,
+    round_rating,
 )
 from tracker.dates import DatePrecision, format_partial_date
 
@@ -81,7 +86,11 @@ def may_see_publication(report, *, scope: Scope) -> bool:
     if scope.everything or report.kind != report.Kind.LOCAL_RESPONSE:
         return True
     theirs = scope.summaries(ProgressUpdate.objects.filter(published_in=report, concerns__isnull=False))
-    return theirs.exists() or scope.recommendations(Recommendation.objects.for_report(report)).exists()
+    return (
+        theirs.exists()
+        or scope.responses(Response.objects.filter(published_in=report)).exists()
+        or scope.recommendations(Recommendation.objects.for_report(report)).exists()
+    )
 
 
 def recommendation(pk: int, *, scope: Scope) -> Recommendation:
@@ -107,16 +116,111 @@ def recommendation_detail(pk: int, *, scope: Scope) -> Recommendation:
         )
         .get(pk=pk)
     )
-    # Each voice's history runs on its own: a local response is compared with the same
-    # organisation's previous one, a national assessment with the previous national one.
-    previous: dict = {}
-    for update in reversed(rec.updates.all()):
-        update.previous_rag = previous.get(update.concerns_id)
-        previous[update.concerns_id] = update.rag
+    _mark_rounds(rec.updates.all())
     rec.local_responses = local_responses_of(rec.updates.all())
+    rec.responses_seen = responses_of(rec, scope=scope)
+    rec.addressees = addressees_of(rec, rec.responses_seen, scope=scope)
     rec.earlier = _chain(rec, "carries_forward", scope)
     rec.later = _chain(rec, "carried_forward_by", scope)
     return rec
+
+
+def _mark_rounds(history) -> None:
+    """Each update's ``round_rag``, ``previous_rag`` and, for the first shown of a round of
+    parts (parts of the recommendation rated in one publication on one date), its
+    ``round_parts`` (oldest first); the others get ``in_round`` and are shown with it. A
+    round is rated the worst of its parts (Red < Amber < Green: models.round_rating) and
+    compared with the previous round of the same voice (national, or one organisation's):
+    never one part with another."""
+    rounds: list[list] = []
+    for update in reversed(history):  # oldest first
+        key = (update.concerns_id, update.assessed_on, update.published_in_id) if update.part else None
+        if key is not None and update.published_in_id and rounds and rounds[-1][0] == key:
+            rounds[-1][1].append(update)
+        else:
+            rounds.append((key if update.published_in_id else None, [update]))
+    previous: dict = {}
+    for _, parts in rounds:
+        rag = round_rating([u.rag for u in parts])
+        leader = parts[-1]  # newest first on the page: the round shows where its newest part is
+        for update in parts:
+            update.round_rag = rag
+            update.previous_rag = previous.get(update.concerns_id)
+            update.in_round = len(parts) > 1 and update is not leader
+        leader.round_parts = parts if len(parts) > 1 else []
+        previous[leader.concerns_id] = rag
+
+
+@dataclass
+class Addressee:
+    """One organisation's two voices on a recommendation, as its page shows them side by side."""
+
+    organisation: Owner
+    response: Response | None
+    status: int  # the auditor's rating for it: its own, else the national one
+    status_date: datetime.date | None
+    status_precision: str
+    own_rating: bool
+    disagrees: bool = False
+    awaiting_assessment: bool = False
+
+    @property
+    def status_display(self) -> str:
+        return format_partial_date(self.status_date, self.status_precision)
+
+
+def responses_of(rec: Recommendation, *, scope: Scope) -> list[Response]:
+    """The organisations' responses to a recommendation that the viewer may see, newest
+    first, with author, publication and files. 2 queries, however many."""
+    return list(
+        scope.responses(Response.objects.filter(recommendation=rec))
+        .select_related("organisation", "author", "published_in")
+        .prefetch_related("files")
+        .order_by("-responded_on", "-created", "-id")
+    )
+
+
+def addressees_of(rec: Recommendation, responses: list[Response], *, scope: Scope) -> list[Addressee]:
+    """Per organisation the viewer may see: its latest response beside the auditor's
+    current rating for it. Auditors and admins see every named addressee and every
+    organisation something concerns (a CPP of an all-CPPs recommendation only once it
+    responded or was rated on its own); officers see their own organisations. 1 query
+    (2 for an officer whose organisation nothing concerns yet), however many addressees."""
+    statuses = {
+        row.organisation_id: row
+        for row in scope.responses(AddresseeStatus.objects.filter(recommendation=rec)).select_related("organisation")
+    }
+    latest: dict[int, Response] = {}
+    for response in responses:
+        latest.setdefault(response.organisation_id, response)
+    owners = {o.pk: o for o in rec.owners.all() if not o.all_cpps}
+    if scope.everything:
+        wanted = set(owners) | set(statuses)
+    else:
+        addressed_to_all = any(o.all_cpps for o in rec.owners.all())
+        wanted = {pk for pk in scope.organisation_ids if pk in owners or pk in statuses or addressed_to_all}
+    known = {**owners, **{pk: row.organisation for pk, row in statuses.items()}}
+    missing = wanted - set(known)
+    if missing:
+        # An officer's CPP on a recommendation to all CPPs that nothing concerns yet.
+        known.update((o.pk, o) for o in Owner.objects.filter(pk__in=missing, kind=Owner.Kind.CPP))
+    rows = []
+    for pk in wanted & set(known):
+        row = statuses.get(pk)
+        own = row is not None and row.status is not None
+        rows.append(
+            Addressee(
+                organisation=known[pk],
+                response=latest.get(pk),
+                status=row.status if own else rec.status,
+                status_date=row.status_date if own else rec.status_date,
+                status_precision=row.status_date_precision if own else rec.status_date_precision,
+                own_rating=own,
+                disagrees=bool(row and row.disagrees),
+                awaiting_assessment=bool(row and row.awaiting_assessment),
+            )
+        )
+    return sorted(rows, key=lambda a: a.organisation.name)
 
 
 def local_responses_of(history) -> list[ProgressUpdate]:
@@ -173,7 +277,58 @@ def owner_status_counts(*, scope: Scope) -> dict[int, dict[int, int]]:
                 bucket = counts.setdefault(owner.pk, {})
                 for status, n in counts[everyone].items():
                     bucket[status] = bucket.get(status, 0) + n
+    # Per addressee: where the auditor rated an organisation on its own, that rating in
+    # place of the national one it was counted under.
+    for organisation_id, national, own, n in _own_ratings(scope):
+        bucket = counts.get(organisation_id)
+        if bucket is not None and bucket.get(national, 0) >= n:
+            bucket[national] -= n
+            bucket[own] = bucket.get(own, 0) + n
     return counts
+
+
+def _own_ratings(scope: Scope, **filters) -> list[tuple[int, int, int, int]]:
+    """(organisation, national status, its own status, how many) over the recommendations the
+    viewer may see where the auditor rated an organisation the viewer may see on its own. 1 query."""
+    rows = scope.responses(AddresseeStatus.objects.filter(status__isnull=False, **filters))
+    if not scope.everything:
+        rows = rows.filter(recommendation__in=scope.recommendations(Recommendation.objects.all()).values("pk"))
+    return list(
+        rows.values_list("organisation_id", "recommendation__status", "status").annotate(n=Count("*")).order_by()
+    )
+
+
+def follow_up_counts(*, scope: Scope, report=None) -> dict[str, int]:
+    """How many recommendations (of a report, or all) the viewer may see have a response,
+    that they may see, flagged: {"disagree": n, "awaiting": n}. 1 query."""
+    rows = scope.responses(AddresseeStatus.objects.filter(Q(disagrees=True) | Q(awaiting_assessment=True)))
+    recs = scope.recommendations(Recommendation.objects.all())
+    if report is not None:
+        recs = recs.filter(report=report)
+    if report is not None or not scope.everything:
+        rows = rows.filter(recommendation__in=recs.values("pk"))
+    found = rows.aggregate(
+        disagree=Count("recommendation", filter=Q(disagrees=True), distinct=True),
+        awaiting=Count("recommendation", filter=Q(awaiting_assessment=True), distinct=True),
+    )
+    return {"disagree": found["disagree"] or 0, "awaiting": found["awaiting"] or 0}
+
+
+def for_organisation(queryset: QuerySet[Recommendation], organisation_ids) -> QuerySet[Recommendation]:
+    """The queryset with ``addressee_status``: the status for this one organisation (its own
+    rating where the auditor gave one, else the national status), as a LEFT JOIN, no
+    subquery. With several organisations (or none), the national status."""
+    ids = list(organisation_ids)
+    if len(ids) != 1:
+        return queryset.annotate(addressee_status=F("status"))
+    return queryset.annotate(
+        own=FilteredRelation("addressee_statuses", condition=Q(addressee_statuses__organisation_id=ids[0]))
+    ).annotate(addressee_status=Coalesce(F("own__status"), F("status")), addressee_progress=F("own__progress"))
+
+
+def addressee_status_summary(queryset: QuerySet[Recommendation]) -> list[dict]:
+    """status_summary by ``addressee_status`` (for_organisation), counted in one query."""
+    return status_summary(dict(queryset.order_by().values_list("addressee_status").annotate(n=Count("id"))))
 
 
 def visible_status_summary(*, scope: Scope) -> list[dict]:
@@ -298,6 +453,7 @@ class Dashboard:
     closed: "Closures | None" = None
     repeats: int = 0
     acceptance: list = field(default_factory=list)
+    follow_up: dict | None = None  # follow_up_counts, today's dashboard only
 
 
 class _History:
@@ -307,8 +463,17 @@ class _History:
     def __init__(self, rows):
         self.by_rec: dict[int, tuple[list, list]] = {}  # id -> ([dates], [(status, date, precision)])
         precisions: dict[datetime.date, set] = {}
-        for rec_id, assessed_on, precision, rag in rows:
+        last_round: dict[int, tuple] = {}
+        for rec_id, assessed_on, precision, rag, published_in_id, part in rows:
             dates, entries = self.by_rec.setdefault(rec_id, ([], []))
+            # Parts rated in one publication on one date are one round, rated the worst of its
+            # parts (models.round_rating): never a change from one part to the next.
+            key = (assessed_on, published_in_id) if part and published_in_id else None
+            if key is not None and last_round.get(rec_id) == key:
+                rag = round_rating([rag, entries[-1][0]])
+                dates.pop()
+                entries.pop()
+            last_round[rec_id] = key
             dates.append(assessed_on)
             entries.append((_BY_VALUE[rag], assessed_on, precision))
             precisions.setdefault(assessed_on, set()).add(precision)
@@ -340,11 +505,12 @@ def _counts(statuses) -> dict[int, int]:
     return counts
 
 
-def _breakdown(recs, key) -> list[dict]:
+def _breakdown(recs, key, own=None) -> list[dict]:
     groups: dict = {}
     for rec in recs:
         for group in key(rec):
-            groups.setdefault(group, []).append(rec.status_as_at)
+            status = (own or {}).get((rec.pk, getattr(group, "pk", None)), rec.status_as_at)
+            groups.setdefault(group, []).append(status)
     rows = [{"group": group, "summary": status_summary(_counts(s)), "total": len(s)} for group, s in groups.items()]
     return sorted(rows, key=lambda row: (-row["total"], str(row["group"])))
 
@@ -385,7 +551,7 @@ def report_dashboard(report, *, scope: Scope, as_at: datetime.date | None = None
     history = _History(
         scope.updates(national_updates().filter(recommendation__report=report))
         .order_by("assessed_on", "created", "id")
-        .values_list("recommendation_id", "assessed_on", "assessed_precision", "rag")
+        .values_list("recommendation_id", "assessed_on", "assessed_precision", "rag", "published_in_id", "part")
     )
     for rec in recs:
         rec.status_as_at, rec.status_date_as_at, rec.status_precision_as_at = history.as_at(rec.pk, as_at)
@@ -411,6 +577,13 @@ def report_dashboard(report, *, scope: Scope, as_at: datetime.date | None = None
             }
         )
 
+    # Per addressee: an organisation the auditor rated on its own is counted by that rating.
+    own = {
+        (rec_id, org_id): _BY_VALUE[status]
+        for rec_id, org_id, status in scope.responses(
+            AddresseeStatus.objects.filter(recommendation__report=report, status__isnull=False)
+        ).values_list("recommendation_id", "organisation_id", "status")
+    }
     reference = as_at or timezone.localdate()
     stale_before = _months_before(reference, stale_months)
     # Never assessed counts as stale only once the report itself is older than the period:
@@ -447,7 +620,8 @@ def report_dashboard(report, *, scope: Scope, as_at: datetime.date | None = None
         as_at=as_at,
         recommendations=recs,
         summary=status_summary(_counts(rec.status_as_at for rec in recs)),
-        by_owner=_breakdown(recs, lambda rec: owners.get(rec.pk, ())),
+        by_owner=_breakdown(recs, lambda rec: owners.get(rec.pk, ()), own=own if as_at is None else {}),
+        follow_up=follow_up_counts(scope=scope, report=report) if as_at is None else None,
         by_theme=_breakdown(recs, lambda rec: [rec.theme or "No theme given"]),
         trend=trend,
         movement=_movement(history, recs, dates),
@@ -981,3 +1155,20 @@ def status_counts_on_dates(dates, *, scope: Scope) -> dict[datetime.date, dict[i
     for day, n in parts[0].union(*parts[1:], all=True):
         add(day, Status.NEVER_ASSESSED.value, n)
     return counts
+
+
+def evidence_file(file_id: int, *, scope: Scope) -> ResponseFile:
+    """An evidence file, if the viewer may see its response (its organisation's officers,
+    auditors, admins) and the recommendation; else ResponseFile.DoesNotExist. 1 query."""
+    visible = scope.responses(
+        Response.objects.filter(recommendation__in=scope.recommendations(Recommendation.objects.all()).values("pk"))
+    )
+    return ResponseFile.objects.get(pk=file_id, response__in=visible.values("pk"))
+
+
+def organisations_responding(rec: Recommendation, user, *, scope: Scope) -> list[Owner]:
+    """The user's own organisations that the recommendation is addressed to: those they may
+    record a response for. 1 query (none for a user with no organisation)."""
+    if not scope.organisation_ids:
+        return []
+    return list(Owner.objects.addressees_of(rec).filter(pk__in=scope.organisation_ids))

@@ -7,21 +7,28 @@ the only code that writes a recommendation's current status.
 import datetime
 from collections.abc import Sequence
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
+from recommendations import evidence_files
 from recommendations.access import EVERYTHING, Scope
 from recommendations.models import (
     Acceptance,
+    AddresseeStatus,
     ClosureEvent,
     LinkKind,
     Owner,
     ProgressUpdate,
     Recommendation,
     RecommendationLink,
+    Response,
+    ResponseFile,
     Status,
     closure_state,
+    response_flags,
+    round_rating,
 )
 from tracker.audit import audit
 from tracker.dates import DatePrecision, period_end, period_start
@@ -113,17 +120,49 @@ def progress_update_create(
     return update
 
 
+def _round_key(row) -> tuple | None:
+    """Parts of one recommendation rated in the same publication on the same date are one
+    round (2018 rated 2016 #1 in two parts); an update without a part is a round alone.
+    Rows are (id, assessed_on, precision, rag, superseded_on, concerns_id, published_in_id, part)."""
+    if not row[7] or row[6] is None:
+        return None
+    return (row[5], row[1], row[6])
+
+
 def _successors(history: list[tuple]) -> list:
-    """Each update's successor's date assessed in its own stream (the national assessments,
-    or one organisation's local responses), None for the last of its stream. Rows are
-    (id, assessed_on, precision, rag, superseded_on, concerns_id) in order."""
+    """Each update's superseded_on: the date assessed of its successor in its own stream
+    (the national assessments, or those concerning one organisation), None for the last of
+    its stream. In a round of parts, only the worst part stands for the round (it takes the
+    round's successor); the others are superseded on their own date, so "as at" counts meet
+    the round once, with its rating."""
     following: list = [None] * len(history)
     last_in_stream: dict = {}
     for index in range(len(history) - 1, -1, -1):
         stream = history[index][5]
         following[index] = last_in_stream.get(stream)
         last_in_stream[stream] = history[index][1]
+    rounds: dict = {}
+    for index, row in enumerate(history):
+        key = _round_key(row)
+        if key is not None:
+            rounds.setdefault(key, []).append(index)
+    for indexes in rounds.values():
+        if len(indexes) < 2:
+            continue
+        after = following[indexes[-1]]
+        worst = round_rating([history[i][3] for i in indexes])
+        standing = max(i for i in indexes if history[i][3] == worst)
+        for i in indexes:
+            following[i] = after if i == standing else history[i][1]
     return following
+
+
+def latest_round(rows: list[tuple]) -> tuple:
+    """(rating, date, precision) of the last round of a stream's rows, in order."""
+    last = rows[-1]
+    key = _round_key(last)
+    parts = [row for row in rows if key is not None and _round_key(row) == key] or [last]
+    return round_rating([row[3] for row in parts]), last[1], last[2]
 
 
 def _refresh_status(recommendation: Recommendation) -> None:
@@ -140,7 +179,7 @@ def _refresh_status(recommendation: Recommendation) -> None:
     history = list(
         ProgressUpdate.objects.filter(recommendation=recommendation)
         .order_by("assessed_on", "created", "id")
-        .values_list("id", "assessed_on", "assessed_precision", "rag", "superseded_on", "concerns_id")
+        .values_list(*_HISTORY_FIELDS)
     )
     changed = [
         ProgressUpdate(id=row[0], superseded_on=following)
@@ -151,7 +190,7 @@ def _refresh_status(recommendation: Recommendation) -> None:
         ProgressUpdate.objects.bulk_update(changed, ["superseded_on"])
     national = [row for row in history if row[5] is None]
     if national:
-        _, assessed_on, precision, rag, _, _ = national[-1]
+        rag, assessed_on, precision = latest_round(national)
         recommendation.status = rag
         recommendation.status_date = assessed_on
         recommendation.status_date_precision = precision
@@ -168,6 +207,77 @@ def _refresh_status(recommendation: Recommendation) -> None:
         status_date_precision=recommendation.status_date_precision,
         first_assessed_on=recommendation.first_assessed_on,
         update_count=recommendation.update_count,
+    )
+    _refresh_addressees(recommendation, history)
+
+
+_HISTORY_FIELDS = (
+    "id",
+    "assessed_on",
+    "assessed_precision",
+    "rag",
+    "superseded_on",
+    "concerns_id",
+    "published_in_id",
+    "part",
+)
+
+
+def _refresh_addressees(recommendation: Recommendation, history: list[tuple] | None = None) -> None:
+    """Both voices per organisation (AddresseeStatus): the latest round of assessments
+    concerning it, its latest response, and their flags. Lazily: a row only for the
+    organisations an assessment or a response concerns. 1 query when none does (most
+    recommendations), 2 otherwise (3 without ``history``); the caller holds the row lock."""
+    if history is None:
+        history = list(
+            ProgressUpdate.objects.filter(recommendation=recommendation)
+            .order_by("assessed_on", "created", "id")
+            .values_list(*_HISTORY_FIELDS)
+        )
+    streams: dict[int, list[tuple]] = {}
+    for row in history:
+        if row[5] is not None:
+            streams.setdefault(row[5], []).append(row)
+    responses = {
+        organisation_id: (pk, progress, responded_on)
+        for pk, organisation_id, progress, responded_on in Response.objects.filter(recommendation=recommendation)
+        .order_by("responded_on", "created", "id")
+        .values_list("id", "organisation_id", "progress", "responded_on")
+    }
+    if not streams and not responses:
+        return
+    rows = []
+    for organisation_id in sorted(set(streams) | set(responses)):
+        row = AddresseeStatus(recommendation_id=recommendation.pk, organisation_id=organisation_id)
+        if organisation_id in streams:
+            row.status, row.status_date, row.status_date_precision = latest_round(streams[organisation_id])
+            rating, rated_on = row.status, row.status_date
+        else:
+            rating, rated_on = recommendation.status, recommendation.status_date
+        if organisation_id in responses:
+            row.response_id, row.progress, row.responded_on = responses[organisation_id]
+            row.disagrees, row.awaiting_assessment = response_flags(
+                progress=row.progress,
+                responded_on=row.responded_on,
+                status=rating,
+                status_date=rated_on,
+                stale_months=settings.TRACKER_STALE_MONTHS,
+            )
+        rows.append(row)
+    AddresseeStatus.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["recommendation", "organisation"],
+        update_fields=[
+            "status",
+            "status_date",
+            "status_date_precision",
+            "response",
+            "progress",
+            "responded_on",
+            "disagrees",
+            "awaiting_assessment",
+        ],
     )
 
 
@@ -352,3 +462,71 @@ def acceptance_create(
         )
     )
     return acceptance
+
+
+@transaction.atomic
+def response_create(
+    *,
+    recommendation: Recommendation,
+    organisation,
+    progress: str,
+    text: str,
+    responded_on: datetime.date,
+    responded_precision: str = DatePrecision.DAY,
+    evidence: Sequence[dict] = (),
+    files: Sequence = (),
+    published_in=None,
+    author=None,
+    source_key: str | None = None,
+) -> Response:
+    """Record an organisation's response to a recommendation addressed to it, with its
+    evidence files (each checked by content: evidence_files.check). Append-only: an earlier
+    response is superseded by this one, never changed. Raises ValidationError, writing
+    nothing (no row, no stored file), when anything is wrong."""
+    # The row lock serialises this with assessments and other responses to the recommendation.
+    recommendation = Recommendation.objects.select_for_update(of=("self",)).get(pk=recommendation.pk)
+    if (
+        not Recommendation.objects.filter(pk=recommendation.pk)
+        .addressed_to(Owner.objects.filter(pk=organisation.pk).ids_with_all_cpps())
+        .exists()
+    ):
+        raise ValidationError(f"{recommendation} is not addressed to {organisation}.")
+    kinds = [evidence_files.check(upload, max_bytes=settings.TRACKER_EVIDENCE_MAX_BYTES) for upload in files]
+    response = Response(
+        recommendation=recommendation,
+        organisation=organisation,
+        progress=progress,
+        text=text,
+        responded_on=responded_on,
+        responded_precision=responded_precision,
+        evidence=list(evidence),
+        published_in=published_in,
+        author=author,
+        source_key=source_key,
+    )
+    response.full_clean(validate_constraints=False)
+    response.save()
+    stored: list[str] = []
+    try:
+        for upload, kind in zip(files, kinds, strict=True):
+            record = ResponseFile(response=response, name=upload.name[:200], kind=kind.key, size=upload.size)
+            record.file.save(upload.name, upload, save=False)  # named by _evidence_upload_to
+            stored.append(record.file.name)
+            record.save()
+    except Exception:
+        for name in stored:
+            ResponseFile.file.field.storage.delete(name)
+        raise
+    _refresh_addressees(recommendation)
+    transaction.on_commit(
+        lambda: audit(
+            "response",
+            user=author.get_username() if author else "",
+            recommendation=recommendation.pk,
+            organisation=organisation.pk,
+            response=response.pk,
+            progress=response.progress,
+            files=len(stored),
+        )
+    )
+    return response

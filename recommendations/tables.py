@@ -10,7 +10,7 @@ from django.template.loader import get_template
 from django_tables2 import RequestConfig
 from django_tables2.rows import BoundRows
 
-from recommendations import selectors
+from recommendations import exports_addressees, selectors
 from recommendations.access import scope_for
 from recommendations.exports import FORMATS, export_response
 from recommendations.models import OWNER_NAMES_SORT_PREFIX, Recommendation
@@ -168,7 +168,18 @@ def _results_vary(request, scope) -> str:
     return f"{data_version()}|{scope.key}|{request.get_full_path()}"
 
 
-def table_page(request, queryset, *, export_stem: str, filterset=None, scope=None):
+def respond_column() -> tuple[str, tables.Column]:
+    """The "Your response" column of "my recommendations": a link to record one."""
+    column = PartialColumn(
+        verbose_name="Your response",
+        template_name="recommendations/_cell_respond.html",
+        accessor="pk",
+        orderable=False,
+    )
+    return ("respond", column)
+
+
+def table_page(request, queryset, *, export_stem: str, filterset=None, extra_columns=(), scope=None):
     """Filter, sort and paginate ``queryset`` for the table, or export the whole
     filtered, sorted set when ``?_export=csv|xlsx|json``. Returns (table, export
     response or None). Shared by every page that shows the table.
@@ -187,8 +198,12 @@ def table_page(request, queryset, *, export_stem: str, filterset=None, scope=Non
             if "rank" in queryset.query.annotations:  # PostgreSQL full-text search: best match first
                 queryset = queryset.order_by("-rank", *selectors.DEFAULT_ORDER)
                 ranked = True
-    table = RecommendationTable(queryset)
+    table = RecommendationTable(queryset, extra_columns=list(extra_columns))
     export = request.GET.get("_export")
+    if export in exports_addressees.FORMATS and scope is not None:
+        # Per addressee (#19): a row per recommendation and organisation, both voices.
+        RequestConfig(request, paginate=False).configure(table)
+        return table, exports_addressees.addressees_response(table.data.data, export, scope=scope, stem=export_stem)
     if export in FORMATS:
         RequestConfig(request, paginate=False).configure(table)
         # An officer's file says whose recommendations it holds (its name; an XLSX, a sheet).

@@ -1,6 +1,7 @@
 """Recommendation pages. Every view reads through the user's Scope (recommendations.access):
 officers see only what is addressed to their organisations; only auditors write."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -11,11 +12,11 @@ from django.views.decorators.http import require_http_methods, require_safe
 from recommendations import selectors
 from recommendations.access import organisation_scope, scope_for
 from recommendations.filters import RecommendationFilter
-from recommendations.forms import ProgressUpdateForm
+from recommendations.forms import ProgressUpdateForm, ResponseForm
 from recommendations.lifecycle_views import lifecycle_context
 from recommendations.models import Owner, Recommendation, Status
 from recommendations.services import NewerUpdates, progress_update_create
-from recommendations.tables import table_context, table_page
+from recommendations.tables import respond_column, table_context, table_page
 from tracker.access import can_record_updates
 
 
@@ -53,8 +54,10 @@ def my_recommendations(request):
     """The recommendations addressed to the user's organisation(s), with their exports."""
     organisations = list(request.user.organisations.order_by("name"))
     scope = organisation_scope(request.user)
-    base = selectors.recommendations_for_table(scope=scope)
-    table, export = table_page(request, base, export_stem="my-recommendations", scope=scope)
+    base = selectors.for_organisation(selectors.recommendations_for_table(scope=scope), scope.organisation_ids)
+    table, export = table_page(
+        request, base, export_stem="my-recommendations", extra_columns=[respond_column()], scope=scope
+    )
     if export:
         return export
     return render(
@@ -62,27 +65,52 @@ def my_recommendations(request):
         "recommendations/mine.html",
         {
             "organisations": organisations,
-            "summary": selectors.status_summary_of(base),
+            "summary": selectors.addressee_status_summary(base),
+            "follow_up": selectors.follow_up_counts(scope=scope),
             **table_context(request, table, scope=scope),
         },
     )
 
 
-def detail_context(request, recommendation, form=None, newer=None) -> dict:
+def detail_context(request, recommendation, form=None, newer=None, response_form=None) -> dict:
     """Everything the recommendation page shows, its forms included (its life's part:
     recommendations.lifecycle_views.lifecycle_context)."""
-    if form is None and can_record_updates(request.user):
+    can_assess = can_record_updates(request.user)
+    if form is None and can_assess:
         history = list(recommendation.updates.all())
-        form = ProgressUpdateForm(
-            recommendation=recommendation,
-            initial={"seen_latest": max((u.pk for u in history), default=0), "assessed_on": timezone.localdate()},
-        )
+        initial = {"seen_latest": max((u.pk for u in history), default=0), "assessed_on": timezone.localdate()}
+        initial.update(_assessing(request, recommendation))
+        form = ProgressUpdateForm(recommendation=recommendation, initial=initial)
+    if response_form is None:
+        scope = scope_for(request.user)
+        organisations = selectors.organisations_responding(recommendation, request.user, scope=scope)
+        if organisations:
+            response_form = ResponseForm(organisations=organisations)
     return {
         "recommendation": recommendation,
         "form": form,
         "newer_updates": newer or [],
         **lifecycle_context(request, recommendation),
+        "response_form": response_form,
+        "can_assess": can_assess,
+        "stale_months": settings.TRACKER_STALE_MONTHS,
     }
+
+
+def _assessing(request, recommendation) -> dict:
+    """The auditor's form pre-filled to assess one organisation's response (``?assess=<its
+    id>``, the "Assess" link beside it): for that organisation, with its evidence references."""
+    try:
+        organisation_id = int(request.GET.get("assess", ""))
+    except ValueError:
+        return {}
+    row = next((a for a in recommendation.addressees if a.organisation.pk == organisation_id), None)
+    if row is None:
+        return {}
+    initial = {"concerns": row.organisation.pk}
+    if row.response is not None:
+        initial["evidence"] = "; ".join(row.response.evidence_display)
+    return initial
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -128,6 +156,7 @@ def _record_update(request, pk):
             evidence=data["evidence"],
             published_in=data["published_in"],
             corrects=data["corrects"],
+            concerns=data["concerns"],
             author=request.user,
             unless_newer_than=None if data["confirm"] else (data["seen_latest"] or 0),
             seen_by=scope_for(request.user),
@@ -144,6 +173,8 @@ def _record_update(request, pk):
         )
     after = Status(recommendation.status).label
     change = f"{before} → {after}" if before != after else f"still {after}"
+    if data["concerns"] is not None:
+        change = f"{update.rag_label} for {data['concerns'].name}; national status {change}"
     messages.success(
         request, f"Progress update recorded ({update.rag_label}, {update.assessed_display}). Current status: {change}."
     )
@@ -187,7 +218,11 @@ def owner_detail(request, slug):
     """One organisation: its status summary and the table of its recommendations."""
     owner = get_object_or_404(Owner, slug=slug)
     scope = scope_for(request.user)
-    queryset = selectors.recommendations_for_owner(owner, scope=scope)
+    # Its own statuses only to those who may see them (another CPP's officer sees the national ones).
+    own = not owner.all_cpps and (scope.everything or owner.pk in scope.organisation_ids)
+    queryset = selectors.for_organisation(
+        selectors.recommendations_for_owner(owner, scope=scope), [owner.pk] if own else []
+    )
     table, export = table_page(request, queryset, export_stem=owner.slug, scope=scope)
     if export:
         return export
@@ -196,7 +231,7 @@ def owner_detail(request, slug):
         "recommendations/owner_detail.html",
         {
             "owner": owner,
-            "summary": selectors.status_summary_of(queryset),
+            "summary": selectors.addressee_status_summary(queryset),
             **table_context(request, table, scope=scope),
         },
     )

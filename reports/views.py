@@ -104,6 +104,7 @@ def portfolio(request):
             "open_summary": open_summary,
             "open_total": sum(item["count"] for item in open_summary),
             "closed": closed,
+            "follow_up": selectors.follow_up_counts(scope=scope) if as_at is None else None,
         }
 
     return render(

@@ -52,6 +52,17 @@ def _served_over_plain_http_without_collectstatic():
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _evidence_files_in_a_temporary_folder(tmp_path_factory):
+    """Evidence files that tests upload go to a folder of the session's own, never media/."""
+    from django.test import override_settings
+
+    override = override_settings(MEDIA_ROOT=str(tmp_path_factory.mktemp("media")))
+    override.enable()
+    yield
+    override.disable()
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _a_cache_of_each_workers_own():
     """With CACHE_URL=redis://... (CI runs the suite on the real Redis server), each xdist
     worker uses a database of its own on it, so that one worker clearing its cache between

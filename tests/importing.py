@@ -28,6 +28,7 @@ URL = {
     "recommendation": "/admin/recommendations/recommendation/",
     "progressupdate": "/admin/recommendations/progressupdate/",
     "recommendationlink": "/admin/recommendations/recommendationlink/",
+    "response": "/admin/recommendations/response/",
 }
 LINK_HEADERS = ["later", "kind", "earlier", "note"]
 

@@ -5,6 +5,8 @@ The admin site's own URLs (beyond its index) are Django's and are checked by
 is_staff; they are covered by tests/test_admin.py.
 """
 
+import datetime
+
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -39,6 +41,27 @@ def named_urls() -> set[str]:
 
 def _sg_only():
     return Recommendation.objects.get(report__slug="community-planning-update-2016", number=8)
+
+
+def _to_all_cpps():
+    return Recommendation.objects.get(report__slug="community-planning-update-2016", number=12)
+
+
+def _inverclyde_evidence_file():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from recommendations.models import Owner
+    from recommendations.services import response_create
+
+    response = response_create(
+        recommendation=_to_all_cpps(),
+        organisation=Owner.objects.get(slug="inverclyde-alliance"),
+        progress="implemented",
+        text="Done.",
+        responded_on=datetime.date(2026, 1, 5),
+        files=[SimpleUploadedFile("minutes.pdf", b"%PDF-1.4\n%minutes\n", content_type="application/pdf")],
+    )
+    return response.files.get()
 
 
 def _everyone(get, post):
@@ -116,6 +139,31 @@ MATRIX = {
             "officer_b": (REDIRECT, FORBIDDEN),
             "auditor": (REDIRECT, BAD),
             "admin_user": (REDIRECT, FORBIDDEN),
+        },
+    ),
+    # An organisation's response: its own officers only (2016 #12 is addressed to all CPPs,
+    # Inverclyde among them); an empty post is invalid. Others who may see it: 403.
+    "recommendations:respond": (
+        lambda: {"pk": _to_all_cpps().pk},
+        {
+            "anonymous": (LOGIN, LOGIN),
+            "no_role": (FORBIDDEN, FORBIDDEN),
+            "officer_a": (OK, BAD),
+            "officer_b": (NOT_FOUND, NOT_FOUND),  # not addressed to the Scottish Government
+            "auditor": (FORBIDDEN, FORBIDDEN),
+            "admin_user": (FORBIDDEN, FORBIDDEN),
+        },
+    ),
+    # An evidence file of Inverclyde's response: 404 for anyone who may not see the response.
+    "recommendations:evidence_file": (
+        lambda: {"file_id": _inverclyde_evidence_file().pk},
+        {
+            "anonymous": (LOGIN, LOGIN),
+            "no_role": (FORBIDDEN, FORBIDDEN),
+            "officer_a": (OK, NOT_ALLOWED),
+            "officer_b": (NOT_FOUND, NOT_ALLOWED),
+            "auditor": (OK, NOT_ALLOWED),
+            "admin_user": (OK, NOT_ALLOWED),
         },
     ),
     "admin:index": (

@@ -11,7 +11,7 @@ import pytest
 from django.contrib.admin.models import ADDITION, LogEntry
 from django.contrib.auth.models import Permission
 
-from recommendations.models import ClosureEvent, Owner, ProgressUpdate, Recommendation, Status
+from recommendations.models import ClosureEvent, Owner, ProgressUpdate, Recommendation, Response, Status
 from reports.models import Report
 from tests.conftest import _make_user
 from tests.importing import (
@@ -831,10 +831,10 @@ def _content():
 
 
 def test_round_trip_export_then_import_into_an_empty_database_gives_identical_content(admin_client_, seeded):
-    from recommendations.resources import ProgressUpdateResource, RecommendationResource
+    from recommendations.resources import ProgressUpdateResource, RecommendationResource, ResponseResource
 
     before = _content()
-    assert len(before[0]) == 52 and len(before[1]) == 32
+    assert len(before[0]) == 50 and len(before[1]) == 29
     recs_csv = _admin_export(admin_client_, "recommendation", "recommendationresource", RecommendationResource.columns)
     updates_xlsx = _admin_export(
         admin_client_, "progressupdate", "progressupdateresource", ProgressUpdateResource.columns, fmt="xlsx"
@@ -842,15 +842,31 @@ def test_round_trip_export_then_import_into_an_empty_database_gives_identical_co
     assert recs_csv.decode("utf-8-sig").splitlines()[0] == ",".join(REC_HEADERS)
 
     ClosureEvent.objects.all().delete()  # a recommendation's life is not in these files (#20)
+    responses_csv = _admin_export(admin_client_, "response", "responseresource", ResponseResource.columns)
+    responses_before = _responses()
+    assert len(responses_before) == 3  # Inverclyde's board paper (#19)
+
+    Response.objects.all().delete()
     ProgressUpdate.objects.all().delete()
     Recommendation.objects.all().delete()
     assert _content() == ({}, [])
 
     import_file(admin_client_, recs_csv)
     import_file(admin_client_, updates_xlsx, model="progressupdate", fmt="xlsx")
+    import_file(admin_client_, responses_csv, model="response")
     after = _content()
     assert after[0] == before[0]  # text, owners, dimensions, links, and the current status derived again
     assert after[1] == before[1]
+    assert _responses() == responses_before
+
+
+def _responses() -> list[tuple]:
+    return sorted(
+        Response.objects.values_list(
+            "recommendation__report__slug", "recommendation__number", "organisation__slug", "progress",
+            "text", "evidence", "responded_on", "responded_precision", "published_in__slug", "source_key",
+        )
+    )  # fmt: skip
 
 
 # --- the XSS corpus through the import -----------------------------------------

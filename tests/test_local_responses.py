@@ -122,9 +122,11 @@ def test_its_own_officer_and_auditors_see_it_as_a_local_response(rec_11, org_a, 
         client = client_for(user)
         page = client.get(f"/recommendations/{rec_11.pk}/").content.decode()
         assert "Current status (national)" in page
-        local = page.split('id="local-responses"')[1].split("</dd>")[0]
+        # Since #19: the auditor's rating for one organisation, beside its response (by organisation).
+        local = page.split('id="addressee-inverclyde-alliance"')[1].split("</tr>")[0]
         assert "Inverclyde Alliance" in local and "Red" in local and f"{today.day} {today:%B %Y}" in local
-        assert WORDS in page and "Local response of Inverclyde Alliance" in page
+        assert "for this organisation" in local
+        assert WORDS in page and "Rating for Inverclyde Alliance" in page
         found = json.loads(b"".join(client.get("/recommendations/", {"q": "zebracrossing", "_export": "json"})))
         assert [(row["report"], row["number"]) for row in found] == [("Community planning: an update", 11)]
         # The table still shows the national status for it.
@@ -173,9 +175,10 @@ def test_history_compares_each_voice_with_its_own_previous(rec_11, org_a, audito
     # The national Amber follows the national Not rated of July 2018, not the local Red ...
     change = national.split("tracker-history__change")[1].split("</p>")[0]
     assert "Changed:" in change and "Not rated" in change and "Red" not in change
-    # ... and the local Red follows Inverclyde's own board paper (Not rated, 13 June 2016).
     change = local.split("tracker-history__change")[1].split("</p>")[0]
-    assert "Local response of Inverclyde Alliance" in local and "Not rated" in change and "Red" in change
+    # Since #19 the board paper is Inverclyde's response, not a rating: the rating for
+    # Inverclyde is its first, and the history never compares it with the national one.
+    assert "Rating for Inverclyde Alliance" in local and "First rating for Inverclyde Alliance" in change
 
 
 @pytest.mark.django_db(transaction=True)

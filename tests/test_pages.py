@@ -86,11 +86,10 @@ def test_publication_pages_issue_a_bounded_number_of_queries(
         assert auditor_client.get("/reports/").status_code == 200
     # The publication page is its dashboard (tests/test_dashboards.py has more sizes). The
     # first view after the data changed builds the filter's choice lists (3 queries) and the
-    # dashboard (5), and keeps them under the data version; later views use them.
-    # And what the publication itself published (1), for a follow-up's page.
-
-    # Plus 3 for its recommendations' life (#20): how many repeat earlier ones, and the responses.
-    with django_assert_max_num_queries(21):
+    # dashboard (5; #19 adds the per-addressee ratings, the follow-up counts and the ratings'
+    # definitions: 3), and keeps them under the data version; later views use them.
+    # Plus 3 for its recommendations' life (#20), and what a follow-up publication published (1).
+    with django_assert_max_num_queries(24):
         assert auditor_client.get(report.get_absolute_url()).status_code == 200
     with django_assert_max_num_queries(10):
         assert auditor_client.get(report.get_absolute_url()).status_code == 200
@@ -99,7 +98,8 @@ def test_publication_pages_issue_a_bounded_number_of_queries(
         add_update(rec)
     # Includes the auditor's update form (publications and earlier updates to choose from).
     # Plus its life (#20): closures, links, responses, and the closing form's two lists.
-    with django_assert_max_num_queries(16):
+    # And each organisation's response and rating, the ratings' definitions (#19: 4 more).
+    with django_assert_max_num_queries(20):
         assert auditor_client.get(rec.get_absolute_url()).status_code == 200
 
 

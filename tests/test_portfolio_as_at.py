@@ -83,9 +83,9 @@ def test_seed_data_counts_match_every_history_on_every_date(seeded):
 def test_seed_data_whole_portfolio_by_hand(seeded):
     # By the end of 2006 only the initial review was out: 21 recommendations, none assessed.
     assert selectors.status_counts_as_at(datetime.date(2006, 12, 31), scope=EVERYTHING) == {None: {NEVER: 21}}
-    # Today: the same as the current status of all 52.
+    # Today: the same as the current status of all 50.
     today = selectors.status_counts_as_at(datetime.date.today(), scope=EVERYTHING)[None]
-    assert sum(today.values()) == Recommendation.objects.count() == 52
+    assert sum(today.values()) == Recommendation.objects.count() == 50
     assert today == dict(Recommendation.objects.values_list("status").order_by().annotate(n=Count("id")))
 
 
@@ -189,7 +189,7 @@ def test_portfolio_as_at_a_date(auditor_client, seeded):
     assert "Improving community planning" not in page  # 2013: not out yet
     assert "No progress had been recorded by then." in page
     today = auditor_client.get("/").content.decode()
-    assert "52 recommendations in 7 publications. Their current status:" in today
+    assert "50 recommendations in 7 publications. Their current status:" in today
     assert "Showing the portfolio as it stood" not in today
 
 
@@ -223,10 +223,9 @@ def test_portfolio_as_at_queries_do_not_grow(auditor_client, django_assert_max_n
                 rec, rag=[Status.RED, Status.AMBER, Status.GREEN][(i + day) % 3], on=datetime.date(2018, 1, 1 + day)
             )
     as_at = datetime.date(2018, 1, 2)
-    # 12: what the follow-up publications published (1).
-
+    # 12: what the follow-up publications published (1); the ratings' definitions (1, #19).
     # Plus closures by then (4) and implementation over time (7) (#20).
-    with django_assert_max_num_queries(23):
+    with django_assert_max_num_queries(24):
         page = auditor_client.get("/", {"as_at": as_at.isoformat()}).content.decode()
     total = sum(expected_counts(as_at)[None].values())
     assert total > n and f"{total} recommendations in" in page

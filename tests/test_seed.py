@@ -12,7 +12,15 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from recommendations.models import ClosureEvent, Owner, ProgressUpdate, Recommendation, RecommendationLink, Status
+from recommendations.models import (
+    ClosureEvent,
+    Owner,
+    ProgressUpdate,
+    Recommendation,
+    RecommendationLink,
+    Response,
+    Status,
+)
 from reports.models import Publisher, Report
 
 pytestmark = pytest.mark.django_db
@@ -27,11 +35,12 @@ R2016 = "community-planning-update-2016"
 INV2016 = "inverclyde-alliance-response-2016"
 IMPACT2018 = "community-planning-update-impact-2018"
 
-RECOMMENDATIONS_PER_REPORT = {R2006: 21, SOA2012: 0, R2013: 15, TAI2014: 1, R2016: 13, INV2016: 2, IMPACT2018: 0}
-# 2014: one narrative per 2013 recommendation. Inverclyde: one local response on each
-# of the three CPP recommendations. 2018: 11 ratings (row 1 rates three parts, the
+# Inverclyde's paper: the Board's two "Note the contents ..." items are not audit recommendations.
+RECOMMENDATIONS_PER_REPORT = {R2006: 21, SOA2012: 0, R2013: 15, TAI2014: 1, R2016: 13, INV2016: 0, IMPACT2018: 0}
+# 2014: one narrative per 2013 recommendation. Inverclyde's paper is its response, not an
+# assessment (test_inverclyde_board_paper_is_its_response). 2018: 11 ratings (row 1 rates three parts, the
 # "test of change" row two grouped recommendations) + one narrative on three CPP recs.
-UPDATES_PUBLISHED_IN = {TAI2014: 15, INV2016: 3, IMPACT2018: 14}
+UPDATES_PUBLISHED_IN = {TAI2014: 15, IMPACT2018: 14}
 
 # Every rating the 2018 impact report publishes: (2016 recommendation number, rating, part rated).
 PUBLISHED_RATINGS_2018 = sorted(
@@ -93,12 +102,16 @@ def snapshot():
         "updates": sorted(
             ProgressUpdate.objects.values_list("source_key", "recommendation_id", "rag", "assessed_on", "summary")
         ),
+        "responses": sorted(
+            Response.objects.values_list("source_key", "recommendation_id", "organisation_id", "progress", "text")
+        ),
     }
 
 
 def _empty_database():
     """Remove the seed data the test database starts with (rolled back after the test)."""
     ClosureEvent.objects.all().delete()
+    Response.objects.all().delete()
     ProgressUpdate.objects.all().delete()
     Recommendation.objects.all().delete()
     Report.objects.update(follows_up=None)
@@ -114,14 +127,15 @@ def test_seed_twice_into_an_empty_database_changes_nothing():
     first = snapshot()
     call_command("seed", verbosity=0)
     assert snapshot() == first
-    assert len(first["recommendations"]) == 52
-    assert len(first["updates"]) == 32
+    assert len(first["recommendations"]) == 50
+    assert len(first["updates"]) == 29
+    assert len(first["responses"]) == 3
 
 
 def test_seed_command_reports_nothing_changed_the_second_time(capsys):
     _empty_database()
     call_command("seed")
-    assert "Created 52 recommendations" in capsys.readouterr().out
+    assert "Created 50 recommendations" in capsys.readouterr().out
     call_command("seed")
     assert "nothing changed" in capsys.readouterr().out
 
@@ -163,7 +177,7 @@ def test_every_rating_the_2018_impact_report_publishes(seeded):
 
 def test_narrative_only_assessments_carry_no_rating(seeded):
     # The 2014 summary and the Inverclyde paper give no ratings at all.
-    for slug in (TAI2014, INV2016):
+    for slug in (TAI2014,):
         assert set(ProgressUpdate.objects.filter(published_in__slug=slug).values_list("rag", flat=True)) == {
             Status.NOT_RATED
         }
@@ -182,7 +196,7 @@ def test_current_status_of_the_2016_recommendations(seeded):
 
 
 def test_recommendations_without_assessment_are_never_assessed(seeded):
-    for slug in (R2006, INV2016):
+    for slug in (R2006,):
         assert set(Recommendation.objects.filter(report__slug=slug).values_list("status", flat=True)) == {
             Status.NEVER_ASSESSED
         }
@@ -197,12 +211,18 @@ def test_grouped_rows_give_each_recommendation_the_assessment(seeded):
     assert len(set(test_of_change.values_list("summary", flat=True))) == 1
 
 
-def test_inverclyde_local_response(seeded):
-    responses = ProgressUpdate.objects.filter(published_in__slug=INV2016)
-    assert set(responses.values_list("concerns__name", flat=True)) == {"Inverclyde Alliance"}
+def test_inverclyde_board_paper_is_its_response(seeded):
+    """The paper answers 2016 #11-13 in paragraph 5.4 (one sentence each): Inverclyde
+    Alliance's response, not an assessment, and no recommendation of its own."""
+    assert not ProgressUpdate.objects.filter(published_in__slug=INV2016).exists()
+    responses = Response.objects.filter(published_in__slug=INV2016).select_related("recommendation__report")
+    assert set(responses.values_list("organisation__name", flat=True)) == {"Inverclyde Alliance"}
     assert sorted(responses.values_list("recommendation__number", flat=True)) == [11, 12, 13]
-    assert {u.recommendation.report.slug for u in responses} == {R2016}
-    assert {u.assessed_display for u in responses} == {"13 June 2016"}
+    assert {r.recommendation.report.slug for r in responses} == {R2016}
+    assert {r.responded_display for r in responses} == {"13 June 2016"}
+    assert {r.progress_label for r in responses} == {"In progress"}
+    assert "workshop on leadership" in responses.get(recommendation__number=13).text
+    assert not Recommendation.objects.filter(text__contains="Note the contents of this report").exists()
     paper = Report.objects.get(slug=INV2016)
     assert paper.kind == Report.Kind.LOCAL_RESPONSE
     assert [p.name for p in paper.publishers.all()] == ["Inverclyde Alliance"]
@@ -236,7 +256,6 @@ def test_addressees(seeded):
     assert owners(R2016, 12) == {"Community Planning Partnerships"}
     assert owners(R2013, 15) == {"Improvement Service", "Scottish Government"}
     assert owners(R2006, 1) == {"Scottish Government", "Community Planning Partnerships"}
-    assert owners(INV2016, 1) == {"Inverclyde Alliance"}
 
 
 def test_audit_dimensions_where_stated(seeded):

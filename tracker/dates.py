@@ -71,3 +71,9 @@ def iso_partial_date(value: datetime.date | None, precision: str = DatePrecision
     if precision == DatePrecision.MONTH:
         return f"{value.year:04d}-{value.month:02d}"
     return value.isoformat()
+
+
+def add_months(when: datetime.date, months: int) -> datetime.date:
+    """The same day ``months`` later (earlier when negative), or the month's last day."""
+    year, month = divmod(when.year * 12 + (when.month - 1) + months, 12)
+    return datetime.date(year, month + 1, min(when.day, calendar.monthrange(year, month + 1)[1]))

@@ -258,6 +258,14 @@ STORAGES = {
     },
 }
 
+# Evidence files attached to organisations' responses are kept through the "default"
+# storage (set STORAGES to an S3-compatible backend in production), under MEDIA_ROOT here.
+# They are never served from MEDIA_URL: only the evidence view serves them, to those who may
+# see the response.
+MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT") or BASE_DIR / "media")
+# The largest evidence file accepted (bytes); uploads above it are refused with a message.
+TRACKER_EVIDENCE_MAX_BYTES = env_int("TRACKER_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
+
 DJANGO_TABLES2_TEMPLATE = "django_tables2/sgds_table.html"
 
 # Dashboards list recommendations not assessed for longer than this (months).

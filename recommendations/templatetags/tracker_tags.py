@@ -16,7 +16,8 @@ from django import forms, template
 from django.template.loader import render_to_string
 from django.utils.html import format_html, format_html_join
 
-from recommendations.models import Status
+from recommendations import choice_lists
+from recommendations.models import Progress, RatingDefinition, Status
 from tracker import richtext
 from tracker.dates import DatePrecision
 from tracker.dates import iso_partial_date as _iso_partial_date
@@ -324,3 +325,31 @@ def _address(request, params) -> str:
             del params[name]
     query = params.urlencode()
     return f"{request.path}?{query}" if query else request.path
+
+
+# What the ratings mean (#19) ---------------------------------------------------------------
+
+
+@register.filter
+def progress_label(value) -> str:
+    """A response's progress value ("implemented") as its label ("Implemented")."""
+    try:
+        return Progress(value).label
+    except ValueError:
+        return ""
+
+
+@register.inclusion_tag("recommendations/_rating_legend.html")
+def rating_legend(progress: bool = False) -> dict:
+    """The admins' definitions of Red, Amber, Green and Not rated (and, with ``progress``, of
+    each response progress value), kept in the cache under the data version: no query while
+    the data are unchanged."""
+    definitions = choice_lists.get(
+        "rating-definitions", lambda: list(RatingDefinition.objects.values_list("key", "label", "definition"))
+    )
+    ratings = [(key, label, text) for key, label, text in definitions if key in _RATING_KEYS]
+    progress_values = [(key, label, text) for key, label, text in definitions if key in Progress.values]
+    return {"ratings": ratings, "progress_values": progress_values if progress else []}
+
+
+_RATING_KEYS = {"red", "amber", "green", "not-rated", "never-assessed"}
