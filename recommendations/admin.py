@@ -333,6 +333,9 @@ class RecommendationLinkAdmin(TrackerImportExportMixin, admin.ModelAdmin):
 class _AppendOnlyAdmin(admin.ModelAdmin):
     """Facts that happened: recorded on the recommendation's page, shown here, never changed."""
 
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
     def has_add_permission(self, request):
         return False
 

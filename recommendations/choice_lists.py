@@ -2,7 +2,8 @@
 Django's cache under the data version (tracker.cache) and built again when it changes.
 
 Every save or delete of an owner, report, audit dimension, recommendation, progress
-update, response or rating definition gives the data a new version (signals connected in
+update, response, rating definition, per-addressee status, closure event, link or
+acceptance gives the data a new version (signals connected in
 ``RecommendationsConfig.ready``;
 the synthetic data generator, which writes with COPY, calls ``changed()`` itself: bench/synthetic.py).
 A page with the lists kept reads them with no query.
@@ -28,11 +29,15 @@ def connect() -> None:
     from django.db.models.signals import m2m_changed, post_delete, post_save
 
     from recommendations.models import (
+        Acceptance,
+        AddresseeStatus,
         AuditDimension,
+        ClosureEvent,
         Owner,
         ProgressUpdate,
         RatingDefinition,
         Recommendation,
+        RecommendationLink,
         Response,
         ResponseFile,
     )
@@ -47,6 +52,10 @@ def connect() -> None:
         Response,
         ResponseFile,
         RatingDefinition,
+        AddresseeStatus,
+        ClosureEvent,  # a recommendation's life (#20): open and closed counts, chains
+        RecommendationLink,
+        Acceptance,
     ):
         post_save.connect(changed, sender=model, dispatch_uid=f"choice_lists_{model.__name__}_save")
         post_delete.connect(changed, sender=model, dispatch_uid=f"choice_lists_{model.__name__}_delete")

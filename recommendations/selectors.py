@@ -904,7 +904,7 @@ class _ClosureHistory:
             national_updates()
             .filter(recommendation_id__in=concerned)
             .order_by("assessed_on", "created", "id")
-            .values_list("recommendation_id", "assessed_on", "assessed_precision", "rag")
+            .values_list("recommendation_id", "assessed_on", "assessed_precision", "rag", "published_in_id", "part")
         )
         self.report_of = dict(Recommendation.objects.filter(pk__in=concerned).values_list("pk", "report_id"))
 

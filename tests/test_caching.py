@@ -84,7 +84,9 @@ def test_the_portfolio_is_kept_per_viewer_and_a_change_shows_at_once(
     theirs = scope_for(officer_a).recommendations(Recommendation.objects.all()).count()
     assert theirs < everything
     page = client.get("/").content.decode()
-    assert f"{theirs} recommendations in" in page and f"{everything} recommendations in" not in page
+    # An officer's totals are theirs, saying whose, never the auditor's kept page.
+    assert f"{theirs} recommendations addressed to" in page and f"(of {everything} in all)" in page
+    assert f"{everything} recommendations in" not in page
 
     client.force_login(auditor)
     report = make_report("Kept portfolio report")

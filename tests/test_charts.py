@@ -461,7 +461,9 @@ def test_seed_pages_charts_say_their_counts(seed_pages):
     assert dashboard["trend_tables"][0][-1] == ["July 2018", "2", "3", "5", "3", "0", "13"]
     portfolio = _page_facts(seed_pages["portfolio"])
     assert portfolio["charts"] and all("tracker-chart--compact" in c["class"] for c in portfolio["charts"])
-    assert len(portfolio["status_counts"]) == len(portfolio["charts"]) + 1  # the totals, then a list per row
+    # The totals and the open ones (#20), then a list beside every chart: each implementation
+    # bar (#20) and each publication row.
+    assert len(portfolio["status_counts"]) == len(portfolio["charts"]) + 2
 
 
 # What else differs between two requests for the same page: CSP nonces and CSRF tokens.

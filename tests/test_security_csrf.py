@@ -73,6 +73,8 @@ def _sample_values(route: str, name: str, callback) -> dict[str, str]:
             values[param] = "csv"
         elif param == "app_label":
             values[param] = "recommendations"
+        elif param == "file_id":
+            values[param] = "1"  # an evidence file (none seeded: a 404 for GET, which changes nothing)
         elif param == "url":
             values[param] = "no-such-admin-page/"
         else:

@@ -213,7 +213,7 @@ def test_a_username_cannot_forge_a_log_line(client, caplog):
 
 def test_forbidden_responses_are_logged(client, officer_a, caplog):
     client.force_login(officer_a)
-    rec = Recommendation.objects.addressed_to([officer_a.organisations.get().pk]).first()
+    rec = Recommendation.objects.addressed_to(officer_a.organisations.all().ids_with_all_cpps()).first()
     caplog.clear()
     with caplog.at_level(logging.INFO, logger="tracker.audit"):
         response = client.post(reverse("recommendations:add_update", args=[rec.pk]), {"summary": "x"})
