@@ -288,10 +288,9 @@ def _xlsx_file(rows: Iterable[tuple], about: str = ""):
         path = os.path.join(directory, "export.xlsx")
         sheets = [("Recommendations", _xlsx_records(rows))]
         if about:
-            sheets.append(("About", [
-                {"About": f"The recommendations {about}: the ones this account may see, not every one."},
-                {"About": f"Exported {datetime.date.today():%d/%m/%Y}."},
-            ]))  # fmt: skip
+            # One column: its heading says whose these are, the row below when they were exported.
+            whose = f"The recommendations {about}: the ones this account may see, not every one."
+            sheets.append(("About", [{whose: f"Exported {datetime.date.today():%d/%m/%Y}."}]))
         write_worksheets(sheets, path)
         return open(path, "rb")  # noqa: SIM115 - FileResponse closes it; the open file outlives its name
     finally:

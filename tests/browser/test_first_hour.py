@@ -32,14 +32,14 @@ def test_an_officer_is_told_whose_numbers_they_see(page, visit, sign_in, officer
 
     visit(page, "/", name="officer-portfolio")
     expect(page.get_by_role("main")).to_contain_text(
-        "24 recommendations addressed to Inverclyde Alliance or to all CPPs (of 51 in all), in 7 publications."
+        "23 recommendations addressed to Inverclyde Alliance or to all CPPs (of 50 in all), in 7 publications."
     )
 
     visit(page, "/recommendations/", name="officer-table")
     main = page.get_by_role("main")
     expect(main).to_contain_text("The recommendations addressed to Inverclyde Alliance or to all CPPs")
     expect(page.get_by_role("main")).not_to_contain_text("Every recommendation")
-    expect(page.get_by_role("heading", name="24 recommendations addressed to Inverclyde Alliance")).to_be_visible()
+    expect(page.get_by_role("heading", name="23 recommendations addressed to Inverclyde Alliance")).to_be_visible()
 
     visit(page, "/owners/scottish-government/", name="officer-owner")
     expect(page.get_by_role("main")).to_contain_text("those addressed to Inverclyde Alliance or to all CPPs")
