@@ -73,7 +73,7 @@ def _a_cache_of_each_workers_own():
     from django.test import override_settings
 
     cache = settings.CACHES["default"]
-    if "redis" not in cache["BACKEND"]:
+    if "redis" not in cache["BACKEND"].lower():  # also tracker.cache_backends.CountedRedisCache
         yield
         return
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
